@@ -1,0 +1,52 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import SupplierProfile, User
+
+admin.site.site_header = _("Ville de Grenoble — Fournisseurs")
+admin.site.site_title = _("Fournisseurs de la Ville de Grenoble")
+admin.site.index_title = _("Suivi des inscriptions des fournisseurs")
+
+
+class SupplierProfileInline(admin.StackedInline):
+    model = SupplierProfile
+    can_delete = False
+    extra = 0
+
+
+class UserCreationAdminForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "last_name", "first_name"]
+
+
+class UserChangeAdminForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    add_form = UserCreationAdminForm
+    form = UserChangeAdminForm
+    ordering = ["-date_joined"]
+    list_display = ["email", "last_name", "first_name", "is_active", "is_staff", "date_joined"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
+    search_fields = ["email", "last_name", "first_name"]
+    readonly_fields = ["date_joined", "activated_at", "last_login"]
+    inlines = [SupplierProfileInline]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Identité"), {"fields": ["last_name", "first_name"]}),
+        (
+            _("Droits"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Dates"), {"fields": ["date_joined", "activated_at", "last_login"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "last_name", "first_name", "usable_password", "password1", "password2"]}),
+    ]

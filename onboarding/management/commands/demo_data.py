@@ -1,0 +1,32 @@
+import os
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+
+FINANCE_GROUP = "Finance"
+DEMO_STAFF_EMAIL = "finances@grenoble.example"
+
+
+class Command(BaseCommand):
+    help = "Load the demo data: a finance staff account (password from DEMO_PASSWORD, else generated and printed)."
+
+    def handle(self, *args, **options):
+        User = get_user_model()
+        group, _ = Group.objects.get_or_create(name=FINANCE_GROUP)
+        password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)
+        staff, created = User.objects.get_or_create(
+            email=DEMO_STAFF_EMAIL,
+            defaults={"last_name": "Finances", "first_name": "Agent", "is_staff": True, "is_active": True},
+        )
+        if created or os.environ.get("DEMO_PASSWORD"):
+            staff.set_password(password)
+            staff.save()
+            shown = password if not os.environ.get("DEMO_PASSWORD") else "(DEMO_PASSWORD)"
+        else:
+            shown = "(unchanged; set DEMO_PASSWORD to choose one)"
+        staff.groups.add(group)
+        self.stdout.write(
+            self.style.SUCCESS(f"Finance staff account: {DEMO_STAFF_EMAIL} / password: {shown}  →  /admin/")
+        )

@@ -1,0 +1,144 @@
+"""Stage A: the supplier's account. The only place that creates and activates accounts."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from .emails import send_email_on_commit
+from .models import SupplierProfile
+
+ACTIVATION_SALT = "onboarding.activation"
+
+
+@dataclass(frozen=True)
+class AccountDetails:
+    email: str
+    last_name: str
+    first_name: str
+    address: str
+    postcode: str
+    city: str
+    country: str
+    contact_email: str = ""
+    address_complement_1: str = ""
+    address_complement_2: str = ""
+    phone: str = ""
+    fax: str = ""
+
+    @classmethod
+    def from_cleaned_data(cls, data):
+        return cls(**{name: data.get(name) or "" for name in cls.__dataclass_fields__})
+
+
+def register_supplier(details: AccountDetails):
+    """Create an inactive account without a usable password, and e-mail its activation link.
+
+    Run inside the caller's transaction when there is one (the wizard's `done()`), so that the
+    account and what the later stages create land together or not at all.
+    """
+    User = get_user_model()
+    with transaction.atomic():
+        user = User.objects.create_user(
+            email=details.email,
+            password=None,
+            last_name=details.last_name,
+            first_name=details.first_name,
+            is_active=False,
+        )
+        SupplierProfile.objects.create(
+            user=user,
+            contact_email=details.contact_email,
+            address=details.address,
+            address_complement_1=details.address_complement_1,
+            address_complement_2=details.address_complement_2,
+            postcode=details.postcode,
+            city=details.city,
+            country=details.country,
+            phone=details.phone,
+            fax=details.fax,
+            terms_accepted_at=timezone.now(),
+        )
+        send_activation_email(user)
+    return user
+
+
+def activation_token(user):
+    return signing.dumps(user.pk, salt=ACTIVATION_SALT)
+
+
+def activation_url(user):
+    return settings.SITE_URL + reverse("activate", args=[activation_token(user)])
+
+
+def send_activation_email(user):
+    send_email_on_commit(
+        "activation",
+        user.email,
+        {
+            "user": user,
+            "activation_url": activation_url(user),
+            "valid_hours": settings.ACTIVATION_LINK_MAX_AGE // 3600,
+        },
+    )
+
+
+class ActivationLinkError(Exception):
+    """Why a link cannot be used; `reason` is one of the class constants."""
+
+    INVALID = "invalid"
+    EXPIRED = "expired"
+    USED = "used"
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def user_for_activation(token):
+    """The inactive account a link points at, or ActivationLinkError.
+
+    The link is single use because it only works on an inactive account.
+    """
+    try:
+        pk = signing.loads(token, salt=ACTIVATION_SALT, max_age=settings.ACTIVATION_LINK_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ActivationLinkError(ActivationLinkError.EXPIRED)
+    except signing.BadSignature:
+        raise ActivationLinkError(ActivationLinkError.INVALID)
+    user = get_user_model().objects.filter(pk=pk).first()
+    if user is None:
+        raise ActivationLinkError(ActivationLinkError.INVALID)
+    if user.is_active or user.has_usable_password():
+        raise ActivationLinkError(ActivationLinkError.USED)
+    return user
+
+
+def activate_account(user, password):
+    """Set the chosen password and activate the account, once.
+
+    One conditional UPDATE: of two tabs posting the same link at once, only one activates it.
+    """
+    user.set_password(password)
+    user.is_active = True
+    user.activated_at = timezone.now()
+    updated = get_user_model().objects.filter(pk=user.pk, is_active=False).update(
+        password=user.password, is_active=True, activated_at=user.activated_at
+    )
+    if not updated:
+        raise ActivationLinkError(ActivationLinkError.USED)
+    return user
+
+
+def resend_activation_link(email):
+    """Send a fresh link if an inactive account exists for this e-mail; say nothing otherwise."""
+    User = get_user_model()
+    user = User.objects.filter(email=User.objects.normalize_email(email), is_active=False).first()
+    if user is not None and not user.has_usable_password():
+        with transaction.atomic():
+            send_activation_email(user)
+    return user

@@ -1,0 +1,9 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def field(form, name):
+    """The bound field `name` of `form`, or None when the form does not have it."""
+    return form[name] if name in form.fields else None

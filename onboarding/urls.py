@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+
+from . import views
+from .forms import LoginForm
+from .wizard import OnboardingWizard
+
+wizard = OnboardingWizard.as_view(url_name="onboarding_step", done_step_name="fin")
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("conditions-generales/", views.terms, name="terms"),
+    path("inscription/courriel-envoye/", views.registration_sent, name="registration_sent"),
+    re_path(r"^inscription/(?P<step>[a-z-]+)/$", wizard, name="onboarding_step"),
+    path("inscription/", wizard, name="onboarding"),
+    path("activation/nouveau-lien/", views.resend_activation, name="resend_activation"),
+    path("activation/<str:token>/", views.activate, name="activate"),
+    path("accueil/", views.home, name="home"),
+    path("connexion/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mot-de-passe/oubli/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "mot-de-passe/modifie/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("captcha/", include("captcha.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,107 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import services
+from .stages import STAGES, stage_states
+from .wizard import REGISTERED_EMAIL_SESSION_KEY
+
+
+def landing(request):
+    return render(request, "onboarding/landing.html", {"stages": STAGES})
+
+
+def terms(request):
+    return render(request, "onboarding/terms.html")
+
+
+def registration_sent(request):
+    email = request.session.get(REGISTERED_EMAIL_SESSION_KEY)
+    if not email:
+        return redirect("landing")
+    return render(
+        request,
+        "onboarding/registration_sent.html",
+        {
+            "email": email,
+            "valid_hours": settings.ACTIVATION_LINK_MAX_AGE // 3600,
+            "resend_form": ResendActivationForm(initial={"email": email}),
+        },
+    )
+
+
+class ResendActivationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Adresse électronique de connexion"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+LINK_ERROR_STATUS = {
+    services.ActivationLinkError.INVALID: 400,
+    services.ActivationLinkError.EXPIRED: 410,
+    services.ActivationLinkError.USED: 410,
+}
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request, token):
+    try:
+        user = services.user_for_activation(token)
+    except services.ActivationLinkError as error:
+        return render(
+            request,
+            "onboarding/activation_invalid.html",
+            {"reason": error.reason, "resend_form": ResendActivationForm()},
+            status=LINK_ERROR_STATUS[error.reason],
+        )
+
+    form = SetPasswordForm(user, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.activate_account(user, form.cleaned_data["new_password1"])
+        except services.ActivationLinkError as error:
+            return render(
+                request,
+                "onboarding/activation_invalid.html",
+                {"reason": error.reason, "resend_form": ResendActivationForm()},
+                status=LINK_ERROR_STATUS[error.reason],
+            )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("home")
+    return render(request, "onboarding/activate.html", {"form": form, "account": user})
+
+
+@require_POST
+def resend_activation(request):
+    form = ResendActivationForm(request.POST)
+    if not form.is_valid():
+        return render(request, "onboarding/activation_invalid.html", {"resend_form": form}, status=400)
+    services.resend_activation_link(form.cleaned_data["email"])
+    # The same answer whether or not an account exists: this page must not tell who is registered.
+    return render(request, "onboarding/activation_resent.html", {"email": form.cleaned_data["email"]})
+
+
+@login_required
+def home(request):
+    return render(request, "onboarding/home.html", {"stage_states": stage_states(request.user)})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's view, with our e-mail templates and links built from SITE_URL, not the Host header."""
+
+    subject_template_name = "emails/password_reset_subject.txt"
+    email_template_name = "emails/password_reset.txt"
+    html_email_template_name = "emails/password_reset.html"
+    template_name = "registration/password_reset_form.html"
+
+    @property
+    def extra_email_context(self):
+        return {"site_url": settings.SITE_URL}

@@ -1,0 +1,186 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail, signing
+from django.urls import reverse
+
+from onboarding import services
+from tests.factories import DEFAULT_PASSWORD, PendingSupplierFactory, SupplierFactory
+from tests.wizard import account_data, activation_link, post_step
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+NEW_PASSWORD = "Grenoble-Fournisseur-2026"
+
+
+def activation_path(user):
+    return reverse("activate", args=[services.activation_token(user)])
+
+
+def test_it_goes_from_the_empty_wizard_to_the_connected_home(client, django_capture_on_commit_callbacks):
+    assert "Commencer mon inscription" in client.get(reverse("landing")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_step(client, "compte", account_data())
+        client.get(response["Location"])
+    link = activation_link(mail.outbox[0])
+    assert link.startswith("https://fournisseurs.grenoble.test/activation/")
+    path = link.removeprefix("https://fournisseurs.grenoble.test")
+
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "Activer votre compte" in response.content.decode()
+    assert "claire.martin@menuiserie-martin.fr" in response.content.decode()
+
+    response = client.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+    user = User.objects.get()
+    assert user.is_active
+    assert user.check_password(NEW_PASSWORD)
+    assert user.activated_at is not None
+
+    home = client.get(reverse("home"))
+    html = home.content.decode()
+    assert "Bonjour Claire Martin." in html
+    for title in [
+        "Création de votre compte",
+        "Rattachement à une structure",
+        "Coordonnées bancaires",
+        "Souscription d&#x27;un mandat de facturation",
+    ]:
+        assert title in html
+    assert html.count("Terminée") == 1
+    assert html.count("À faire") == 3
+
+
+def test_it_refuses_a_password_the_validators_reject(client):
+    user = PendingSupplierFactory()
+    response = client.post(activation_path(user), {"new_password1": "azertyuiop", "new_password2": "azertyuiop"})
+    assert response.status_code == 200
+    errors = response.context["form"].errors["new_password2"]
+    assert "Ce mot de passe est trop court. Il doit contenir au minimum 12 caractères." in errors
+    assert "Ce mot de passe est trop courant." in errors
+    user.refresh_from_db()
+    assert not user.is_active
+
+
+def test_it_refuses_passwords_that_differ(client):
+    user = PendingSupplierFactory()
+    response = client.post(activation_path(user), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD + "x"})
+    assert response.context["form"].errors["new_password2"] == ["Les deux mots de passe ne correspondent pas."]
+    user.refresh_from_db()
+    assert not user.is_active
+
+
+def test_it_says_a_tampered_link_is_invalid(client):
+    user = PendingSupplierFactory()
+    token = services.activation_token(user)
+    response = client.get(reverse("activate", args=[token[:-2] + "xx"]))
+    assert response.status_code == 400
+    assert "Ce lien d'activation n'est pas valide" in response.content.decode()
+    response = client.post(reverse("activate", args=[token[:-2] + "xx"]), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response.status_code == 400
+    user.refresh_from_db()
+    assert not user.is_active
+
+
+def test_it_refuses_a_link_signed_for_another_purpose(client):
+    user = PendingSupplierFactory()
+    token = signing.dumps(user.pk, salt="another.purpose")
+    assert client.get(reverse("activate", args=[token])).status_code == 400
+
+
+def test_it_says_an_expired_link_has_expired_and_offers_a_new_one(client, settings):
+    user = PendingSupplierFactory()
+    path = activation_path(user)
+    settings.ACTIVATION_LINK_MAX_AGE = -1
+    response = client.get(path)
+    assert response.status_code == 410
+    html = response.content.decode()
+    assert "Ce lien d'activation a expiré" in html
+    assert "Recevoir un nouveau lien" in html
+    response = client.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response.status_code == 410
+    user.refresh_from_db()
+    assert not user.is_active
+
+
+def test_it_says_a_used_link_was_used(client):
+    user = PendingSupplierFactory()
+    path = activation_path(user)
+    client.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    client.logout()
+    response = client.post(path, {"new_password1": "Autre-mot-de-passe-99", "new_password2": "Autre-mot-de-passe-99"})
+    assert response.status_code == 410
+    assert "Ce compte est déjà activé" in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+
+
+def test_it_does_not_reactivate_an_account_that_staff_deactivated(client):
+    user = SupplierFactory(is_active=False)  # it has a usable password: it was activated once
+    response = client.get(activation_path(user))
+    assert response.status_code == 410
+    user.refresh_from_db()
+    assert not user.is_active and user.check_password(DEFAULT_PASSWORD)
+
+
+def test_it_says_an_active_account_is_already_active(client):
+    user = SupplierFactory()
+    response = client.get(activation_path(user))
+    assert response.status_code == 410
+    assert "Ce compte est déjà activé" in response.content.decode()
+
+
+def test_it_says_a_link_for_a_deleted_account_is_invalid(client):
+    user = PendingSupplierFactory()
+    path = activation_path(user)
+    user.delete()
+    assert client.get(path).status_code == 400
+
+
+def test_it_activates_only_once_when_the_service_is_called_twice():
+    user = PendingSupplierFactory()
+    services.activate_account(user, NEW_PASSWORD)
+    with pytest.raises(services.ActivationLinkError) as error:
+        services.activate_account(user, "Autre-mot-de-passe-99")
+    assert error.value.reason == "used"
+
+
+def test_it_resends_a_link_to_an_inactive_account(client, django_capture_on_commit_callbacks):
+    user = PendingSupplierFactory(email="attente@exemple.fr")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("resend_activation"), {"email": "Attente@Exemple.fr"})
+    assert response.status_code == 200
+    assert "un nouveau lien" in response.content.decode()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["attente@exemple.fr"]
+    path = activation_link(mail.outbox[0]).removeprefix("https://fournisseurs.grenoble.test")
+    assert client.get(path).status_code == 200
+    assert user.pk
+
+
+@pytest.mark.parametrize("email", ["inconnu@exemple.fr", "actif@exemple.fr"])
+def test_it_answers_the_same_without_sending_when_there_is_nothing_to_activate(client, email, django_capture_on_commit_callbacks):
+    SupplierFactory(email="actif@exemple.fr")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("resend_activation"), {"email": email})
+    assert response.status_code == 200
+    assert "Si un compte en attente d'activation existe" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_it_refuses_a_malformed_email_when_resending(client):
+    response = client.post(reverse("resend_activation"), {"email": "pas-une-adresse"})
+    assert response.status_code == 400
+    assert "Saisissez une adresse de courriel valide." in response.content.decode()
+
+
+def test_it_keeps_the_activation_pages_within_their_query_budget(client, django_assert_max_num_queries):
+    user = PendingSupplierFactory()
+    path = activation_path(user)
+    with django_assert_max_num_queries(1):
+        client.get(path)
+    with django_assert_max_num_queries(10):
+        client.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
