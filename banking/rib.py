@@ -1,0 +1,238 @@
+"""Checks of the RIB file joined to bank details (stage C: « Fichier », « Coordonnée bancaire »).
+
+Everything is decided from the bytes, never from the file's name or announced content type.
+The file is refused when it is too big (« taille maximale par fichier : 4096 kilo-octets »), not a
+PDF, damaged, encrypted, or when it carries active content that would run on the finance staff's
+computers (JavaScript, launch actions, embedded files). Otherwise its text is searched for IBANs
+and compared with the IBAN the supplier typed.
+"""
+
+import io
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from stdnum import iban as stdnum_iban
+
+from .iban import bban_length, format_iban, split_iban
+
+MAX_RIB_SIZE = 4096 * 1024  # bytes; the portal's « 4096 kilo-octets »
+
+# A RIB is one page, and statements that include one put it first. Text extraction (fonts,
+# content streams) is the costly step, so we only read the first pages: the check stays fast
+# and bounded even for a 300-page upload; a RIB beyond them ends « à vérifier » by staff.
+MAX_PAGES_SCANNED = 5
+
+# Every object of the file is inspected for active content, at about 50 µs each with pypdf: a
+# bank's RIB has a few dozen objects, a long statement a few thousand, while 4 Mo of tiny
+# objects made on purpose would cost seconds per upload. Above this, the file is refused.
+MAX_PDF_OBJECTS = 5000
+
+MSG_RIB_TOO_LARGE = _("Le fichier dépasse la taille maximale de 4096 kilo-octets par fichier.")
+MSG_RIB_NOT_PDF = _("Ce fichier n'est pas un PDF : joignez votre RIB au format PDF.")
+MSG_RIB_DAMAGED = _(
+    "Ce PDF est endommagé ou incomplet : téléchargez à nouveau votre RIB depuis votre banque, "
+    "puis joignez-le."
+)
+MSG_RIB_TOO_COMPLEX = _(
+    "Ce PDF est trop complexe pour un RIB : joignez seulement le RIB, tel que fourni par votre banque."
+)
+MSG_RIB_ENCRYPTED = _(
+    "Ce PDF est protégé par un mot de passe : joignez un RIB sans protection, lisible par l'administration."
+)
+MSG_RIB_JAVASCRIPT = _(
+    "Ce PDF contient du JavaScript, refusé pour des raisons de sécurité : joignez le RIB tel que "
+    "fourni par votre banque."
+)
+MSG_RIB_LAUNCH = _(
+    "Ce PDF contient une commande qui lance un programme, refusée pour des raisons de sécurité : "
+    "joignez le RIB tel que fourni par votre banque."
+)
+MSG_RIB_EMBEDDED_FILE = _(
+    "Ce PDF contient un fichier joint, refusé pour des raisons de sécurité : joignez un RIB sans "
+    "pièce jointe."
+)
+MSG_RIB_IBAN_MISMATCH = _(
+    "Le RIB contient l'IBAN %(iban)s, différent de celui saisi : corrigez l'IBAN saisi ou joignez le bon RIB."
+)
+MSG_RIB_IBANS_MISMATCH = _(
+    "Le RIB contient les IBAN %(ibans)s, différents de celui saisi : corrigez l'IBAN saisi ou "
+    "joignez le bon RIB."
+)
+
+
+class RibStatus(models.TextChoices):
+    IBAN_FOUND = "iban_found", _("IBAN retrouvé dans le RIB")
+    TO_REVIEW = "to_review", _("à vérifier")
+
+
+@dataclass(frozen=True)
+class RibCheck:
+    status: RibStatus
+    found_ibans: tuple[str, ...]  # valid IBANs read in the text, compact, in reading order
+    page_count: int
+
+
+def check_rib(uploaded_file, typed_iban=None):
+    """Check a RIB upload (a Django UploadedFile or any file object with read/seek).
+
+    Raises ValidationError (one message, for the file field) when the file is refused or when
+    its text holds IBANs that are not the typed one. Otherwise returns a RibCheck: « IBAN
+    retrouvé dans le RIB » when the typed IBAN is in the text, « à vérifier » when no IBAN could
+    be read (scanned RIB, or no IBAN typed to compare with).
+    """
+    data = _read_bounded(uploaded_file)
+    if not data.startswith(b"%PDF-"):
+        raise ValidationError(MSG_RIB_NOT_PDF, code="rib_not_pdf")
+
+    # pypdf raises many kinds of exceptions on malformed input (its own, but also ValueError,
+    # KeyError, zlib errors…): for an untrusted upload any of them means « damaged ».
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=True)
+        encrypted = reader.is_encrypted
+    except Exception:
+        raise ValidationError(MSG_RIB_DAMAGED, code="rib_damaged") from None
+    if encrypted:
+        # Checked before touching any object: they cannot be read without the password.
+        raise ValidationError(MSG_RIB_ENCRYPTED, code="rib_encrypted")
+    references = _object_references(reader)
+    if len(references) > MAX_PDF_OBJECTS:
+        raise ValidationError(MSG_RIB_TOO_COMPLEX, code="rib_too_complex")
+    try:
+        page_count = len(reader.pages)
+        active_content = _active_content(reader, references)
+    except Exception:
+        raise ValidationError(MSG_RIB_DAMAGED, code="rib_damaged") from None
+    if page_count == 0:
+        raise ValidationError(MSG_RIB_DAMAGED, code="rib_damaged")
+    for kind, message in ((_JAVASCRIPT, MSG_RIB_JAVASCRIPT), (_LAUNCH, MSG_RIB_LAUNCH),
+                          (_EMBEDDED_FILE, MSG_RIB_EMBEDDED_FILE)):
+        if kind in active_content:
+            raise ValidationError(message, code=f"rib_{kind}")
+
+    found = find_ibans(_first_pages_text(reader, page_count))
+    if typed_iban and found:
+        typed = "".join(split_iban(typed_iban))
+        if typed not in found:
+            raise iban_mismatch_error(found)
+        return RibCheck(RibStatus.IBAN_FOUND, found, page_count)
+    return RibCheck(RibStatus.TO_REVIEW, found, page_count)
+
+
+def iban_mismatch_error(found_ibans):
+    if len(found_ibans) == 1:
+        return ValidationError(
+            MSG_RIB_IBAN_MISMATCH, code="rib_iban_mismatch", params={"iban": format_iban(found_ibans[0])}
+        )
+    return ValidationError(
+        MSG_RIB_IBANS_MISMATCH,
+        code="rib_iban_mismatch",
+        params={"ibans": ", ".join(format_iban(iban) for iban in found_ibans)},
+    )
+
+
+def _read_bounded(uploaded_file):
+    """The file's bytes, never reading more than MAX_RIB_SIZE + 1 of them."""
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > MAX_RIB_SIZE:
+        raise ValidationError(MSG_RIB_TOO_LARGE, code="rib_too_large")
+    uploaded_file.seek(0)
+    data = uploaded_file.read(MAX_RIB_SIZE + 1)  # + 1: tells a file at the limit from one above
+    uploaded_file.seek(0)  # the caller saves it next
+    if len(data) > MAX_RIB_SIZE:  # .size missing or wrong
+        raise ValidationError(MSG_RIB_TOO_LARGE, code="rib_too_large")
+    return data
+
+
+_JAVASCRIPT, _LAUNCH, _EMBEDDED_FILE = "javascript", "launch", "embedded_file"
+
+
+def _object_references(reader):
+    """(number, generation) of every object in the cross-reference table(s)."""
+    references = [(number, generation) for generation, numbers in reader.xref.items() for number in numbers]
+    return references + [(number, 0) for number in reader.xref_objStm]
+
+
+def _active_content(reader, references):
+    """The kinds of active content found in any object of the file.
+
+    Every object in the cross-reference table is inspected, rather than the places a viewer
+    looks (names tree, open action, page and annotation actions, outlines, form fields…): that
+    list is long and easy to get incomplete, while a RIB has few objects. Stream data is not
+    decoded, only the dictionaries.
+    """
+    found = set()
+    for number, generation in references:
+        stack = [reader.get_object(IndirectObject(number, generation, reader))]
+        while stack:  # direct objects nested in this one; indirect ones are visited on their own
+            obj = stack.pop()
+            if isinstance(obj, DictionaryObject):
+                found |= _active_content_of(obj)
+                stack.extend(value for value in obj.values() if isinstance(value, (DictionaryObject, ArrayObject)))
+            elif isinstance(obj, ArrayObject):
+                stack.extend(item for item in obj if isinstance(item, (DictionaryObject, ArrayObject)))
+    return found
+
+
+def _active_content_of(dictionary):
+    def name(key):  # a name may sit behind an indirect reference, to hide it from naive scans
+        value = dictionary.get(key)
+        return value.get_object() if isinstance(value, IndirectObject) else value
+
+    found = set()
+    action = name("/S")
+    if "/JS" in dictionary or "/JavaScript" in dictionary or action == "/JavaScript":
+        found.add(_JAVASCRIPT)  # a JavaScript action, or the names tree of document scripts
+    if action == "/Launch":
+        found.add(_LAUNCH)
+    if ("/EmbeddedFiles" in dictionary or "/EF" in dictionary or name("/Type") == "/EmbeddedFile"
+            or name("/Subtype") == "/FileAttachment"):
+        found.add(_EMBEDDED_FILE)
+    return found
+
+
+def _first_pages_text(reader, page_count):
+    texts = []
+    for index in range(min(page_count, MAX_PAGES_SCANNED)):
+        try:
+            texts.append(reader.pages[index].extract_text())
+        except Exception:
+            # The file passed the structural checks; a page whose text pypdf cannot read is left
+            # to the staff's eyes (« à vérifier ») rather than refused.
+            continue
+    return "\n".join(texts)
+
+
+# Where an IBAN may start: a country code and 2 digits, not glued to a preceding letter or digit.
+_IBAN_START = re.compile(r"(?<![A-Z0-9])(?=([A-Z]{2})[0-9]{2})")
+_WHITE_SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=None)
+def _iban_of_length(length):
+    # Letters and digits, each possibly followed by a little white space: the groups of 4 of a
+    # printed IBAN, or the line breaks and double spaces text extraction puts between them.
+    return re.compile(r"(?:[A-Z0-9]\s{0,3}){%d}" % length)
+
+
+def find_ibans(text):
+    """Valid IBANs in a text, compact, without duplicates, in reading order.
+
+    From each possible start we take exactly the country's IBAN length in letters and digits,
+    so that the next word (« BIC … ») is never glued to the IBAN; stdnum checks the result.
+    """
+    found = []
+    for start in _IBAN_START.finditer(text):
+        length = bban_length(start.group(1))
+        if length is None:
+            continue
+        match = _iban_of_length(length + 4).match(text, start.start())
+        candidate = match and _WHITE_SPACE.sub("", match.group())
+        if candidate and candidate not in found and stdnum_iban.is_valid(candidate):
+            found.append(candidate)
+    return tuple(found)
