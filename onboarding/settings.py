@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_countries",
     "phonenumber_field",
     "onboarding",
+    "structures",
 ]
 
 MIDDLEWARE = [
