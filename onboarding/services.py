@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from .emails import send_email_on_commit
 from .models import SupplierProfile
+from .signals import account_activated
 
 ACTIVATION_SALT = "onboarding.activation"
 
@@ -131,6 +132,7 @@ def activate_account(user, password):
     )
     if not updated:
         raise ActivationLinkError(ActivationLinkError.USED)
+    account_activated.send(sender=user.__class__, user=user)
     return user
 
 

@@ -55,12 +55,43 @@ class StageState:
     action_url: str = ""
 
 
-def stage_states(user):
-    """Where `user` stands in the procedure, stage by stage, in the procedure's order."""
-    states = []
-    for stage in STAGES:
-        if stage.key == "compte":
-            states.append(StageState(stage, done=True, status=_("Terminée")))
-        else:
-            states.append(StageState(stage, done=False, status=_("À faire")))
+def stage_states(user, dashboard):
+    """Where `user` stands in the procedure, stage by stage, in the procedure's order.
+
+    `dashboard` is the structures app's view of the user (structures, requests).
+    """
+    from django.urls import reverse
+
+    account, structure, bank, mandate = STAGES
+    states = [StageState(account, done=True, status=_("Terminée"))]
+    if dashboard.memberships:
+        states.append(
+            StageState(
+                structure,
+                done=True,
+                status=_("Terminée"),
+                action_label=_("+ Demander un rattachement"),
+                action_url=reverse("request_attachment"),
+            )
+        )
+    elif dashboard.pending_requests:
+        states.append(
+            StageState(
+                structure,
+                done=False,
+                status=_("En attente de la décision du gestionnaire principal"),
+            )
+        )
+    else:
+        states.append(
+            StageState(
+                structure,
+                done=False,
+                status=_("À faire"),
+                action_label=_("+ Demander un rattachement"),
+                action_url=reverse("request_attachment"),
+            )
+        )
+    states.append(StageState(bank, done=False, status=_("À faire")))
+    states.append(StageState(mandate, done=False, status=_("À faire")))
     return states

@@ -8,9 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from structures import services as structure_services
+
 from . import services
 from .stages import STAGES, stage_states
-from .wizard import REGISTERED_EMAIL_SESSION_KEY
+from .wizard import REGISTRATION_SESSION_KEY
 
 
 def landing(request):
@@ -22,14 +24,16 @@ def terms(request):
 
 
 def registration_sent(request):
-    email = request.session.get(REGISTERED_EMAIL_SESSION_KEY)
-    if not email:
+    registration = request.session.get(REGISTRATION_SESSION_KEY)
+    if not registration:
         return redirect("landing")
+    email = registration["email"]
     return render(
         request,
         "onboarding/registration_sent.html",
         {
             "email": email,
+            "registration": registration,
             "valid_hours": settings.ACTIVATION_LINK_MAX_AGE // 3600,
             "resend_form": ResendActivationForm(initial={"email": email}),
         },
@@ -91,7 +95,12 @@ def resend_activation(request):
 
 @login_required
 def home(request):
-    return render(request, "onboarding/home.html", {"stage_states": stage_states(request.user)})
+    board = structure_services.dashboard(request.user)
+    return render(
+        request,
+        "onboarding/home.html",
+        {"stage_states": stage_states(request.user, board), "dashboard": board},
+    )
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -1,33 +1,56 @@
 """The onboarding wizard: one URL per step, composed from the stage apps' forms.
 
-The wizard only composes: each step's form comes from its stage, and `done()` hands the
-cleaned data to the stage services inside one transaction. No password ever goes through
-it (the session stores every step's raw POST).
+The wizard only composes: each step's form comes from its stage app, conditions skip what
+does not apply, and `done()` hands the cleaned data to the stage services inside one
+transaction (e-mails leave after commit). No password ever goes through it: the session
+stores every step's raw POST.
 """
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from formtools.wizard.views import NamedUrlSessionWizardView
+
+from structures import services as structure_services
+from structures.forms import NewStructureForm, StructureSearchForm
 
 from .forms import AccountForm
 from .services import AccountDetails, register_supplier
 from .stages import STAGES
 
 ACCOUNT_STEP = "compte"
+STRUCTURE_STEP = "structure"
+NEW_STRUCTURE_STEP = "nouvelle-structure"
+
+STEP_STAGE = {ACCOUNT_STEP: "compte", STRUCTURE_STEP: "structure", NEW_STRUCTURE_STEP: "structure"}
+
 REFRESH_CAPTCHA = "nouvelle_image"
-REGISTERED_EMAIL_SESSION_KEY = "onboarding_registered_email"
+SEARCH = "rechercher"
+JOIN_EXISTING = "rattachement"
+REGISTRATION_SESSION_KEY = "onboarding_registration"
+
+
+def is_anonymous(wizard):
+    return not wizard.request.user.is_authenticated
+
+
+def wants_new_structure(wizard):
+    data = wizard.get_cleaned_data_for_step(STRUCTURE_STEP) or {}
+    return data.get("choice") == "nouvelle" or bool(data.get("siret"))
 
 
 class OnboardingWizard(NamedUrlSessionWizardView):
-    form_list = [(ACCOUNT_STEP, AccountForm)]
-    template_name = "onboarding/wizard.html"
+    form_list = [
+        (ACCOUNT_STEP, AccountForm),
+        (STRUCTURE_STEP, StructureSearchForm),
+        (NEW_STRUCTURE_STEP, NewStructureForm),
+    ]
+    condition_dict = {ACCOUNT_STEP: is_anonymous, NEW_STRUCTURE_STEP: wants_new_structure}
 
-    def dispatch(self, request, *args, **kwargs):
-        # Stage A is the only step so far: a logged-in supplier has nothing left to do here.
-        if request.user.is_authenticated:
-            return redirect("home")
-        return super().dispatch(request, *args, **kwargs)
+    def get_template_names(self):
+        return [f"onboarding/wizard_{self.steps.current}.html", "onboarding/wizard.html"]
 
     def get_form_kwargs(self, step=None):
         kwargs = super().get_form_kwargs(step)
@@ -36,11 +59,38 @@ class OnboardingWizard(NamedUrlSessionWizardView):
             # wizard; coming back to it (« Précédent ») or validating it again at the end
             # does not ask it twice (it is consumed on the first attempt).
             kwargs["with_captcha"] = self.storage.get_step_data(ACCOUNT_STEP) is None
+        elif step == STRUCTURE_STEP:
+            kwargs["user"] = self.request.user
         return kwargs
 
+    def get_form_initial(self, step):
+        initial = super().get_form_initial(step)
+        if step == NEW_STRUCTURE_STEP:
+            siret = (self.get_cleaned_data_for_step(STRUCTURE_STEP) or {}).get("siret")
+            if siret:
+                initial = {**initial, "has_siret": NewStructureForm.HAS_SIRET, "identifier": siret}
+        return initial
+
     def post(self, *args, **kwargs):
-        if REFRESH_CAPTCHA in self.request.POST:
+        post = self.request.POST
+        current = self.steps.current
+        if "wizard_goto_step" in post and current != ACCOUNT_STEP:
+            # « Précédent » keeps what was typed on this page, valid or not yet: it is
+            # validated again when the supplier comes back and at the end.
+            self.storage.set_step_data(current, post)
+        elif REFRESH_CAPTCHA in post:
             return self.render(self._form_with_typed_values())
+        elif SEARCH in post and current == STRUCTURE_STEP:
+            form = self.get_form(data=post)
+            form.searching = True
+            return self.render(form)
+        elif JOIN_EXISTING in post and current == NEW_STRUCTURE_STEP:
+            return self._join_existing_instead(post[JOIN_EXISTING])
+        elif current == NEW_STRUCTURE_STEP:
+            form = self.get_form(data=post)
+            if form.is_valid() and form.needs_confirmation:
+                # Show what the INSEE directory knows before going on.
+                return self.render(self.get_form(data=form.confirmation_data()))
         return super().post(*args, **kwargs)
 
     def _form_with_typed_values(self):
@@ -50,22 +100,70 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         form.initial = {name: typed[name].data for name in form.fields if name != "captcha"}
         return form
 
+    def _join_existing_instead(self, structure_pk):
+        """« Demander un rattachement » from the new-structure page, when the structure exists."""
+        prefix = self.get_form_prefix(STRUCTURE_STEP)
+        # Stored as a browser would have posted it (formtools keeps lists of values).
+        self.storage.set_step_data(
+            STRUCTURE_STEP,
+            {f"{prefix}-identifier_type": ["siret"], f"{prefix}-choice": [f"structure:{structure_pk}"]},
+        )
+        self.storage.set_step_data(NEW_STRUCTURE_STEP, None)
+        # Every step is validated again on the way to the end: an unknown pk sends the
+        # supplier back to the search with its message.
+        return redirect(self.get_step_url(self.done_step_name))
+
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
-        stage = next(s for s in STAGES if s.key == self.steps.current)
+        stage_key = STEP_STAGE[self.steps.current]
+        stage = next(s for s in STAGES if s.key == stage_key)
         context.update(stage=stage, stages=STAGES, stage_count=len(STAGES))
+        if self.steps.current == STRUCTURE_STEP:
+            context.update(search=form.search_outcome(), export_query=form.export_query())
         return context
 
     def done(self, form_list, form_dict, **kwargs):
-        details = AccountDetails.from_cleaned_data(form_dict[ACCOUNT_STEP].cleaned_data)
+        user = self.request.user
         try:
             with transaction.atomic():
-                user = register_supplier(details)
+                if ACCOUNT_STEP in form_dict:
+                    details = AccountDetails.from_cleaned_data(form_dict[ACCOUNT_STEP].cleaned_data)
+                    user = register_supplier(details)
+                if NEW_STRUCTURE_STEP in form_dict:
+                    outcome = structure_services.create_structure(
+                        user, form_dict[NEW_STRUCTURE_STEP].structure_details()
+                    )
+                else:
+                    outcome = structure_services.join_structure(
+                        user, form_dict[STRUCTURE_STEP].cleaned_data["structure"]
+                    )
         except IntegrityError:
             # The same wizard finished twice at once (double click): the first one created
-            # the account and sent the e-mail; this one has nothing left to do.
-            user = get_user_model().objects.filter(email=details.email, is_active=False).first()
-            if user is None:
+            # everything and sent the e-mail; this one has nothing left to do.
+            if ACCOUNT_STEP not in form_dict:
                 raise
-        self.request.session[REGISTERED_EMAIL_SESSION_KEY] = user.email
-        return redirect("registration_sent")
+            email = form_dict[ACCOUNT_STEP].cleaned_data["email"]
+            if not get_user_model().objects.filter(email=email, is_active=False).exists():
+                raise
+            return redirect("registration_sent")
+        except structure_services.AttachmentError as error:
+            # Only a race gets here (the form checked it): say it, lose nothing else.
+            messages.error(self.request, error.message)
+            return redirect("home" if user.is_authenticated else "landing")
+
+        summary = {
+            "structure": outcome.structure.raison_sociale,
+            "created": outcome.created,
+            "requested": outcome.request is not None,
+        }
+        if not self.request.user.is_authenticated:
+            self.request.session[REGISTRATION_SESSION_KEY] = {"email": user.email, **summary}
+            return redirect("registration_sent")
+        if outcome.created:
+            messages.success(self.request, _("La structure « %s » est créée : vous en êtes le gestionnaire principal.") % summary["structure"])
+        else:
+            messages.success(
+                self.request,
+                _("Votre demande de rattachement à « %s » est envoyée à son gestionnaire principal.") % summary["structure"],
+            )
+        return redirect("home")

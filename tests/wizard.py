@@ -62,3 +62,54 @@ def activation_link(message):
     match = re.search(r"https?://\S+/activation/[^/\s]+/", message.body)
     assert match, message.body
     return match.group(0)
+
+
+COMPANY_SIRET = "46430577000248"  # Menuiserie Dauphinoise, open, in the stub directory
+
+
+def search_data(**overrides):
+    data = {"identifier_type": "siret", "identifier": "", "raison_sociale": "", "postcode": "", "city": ""}
+    data.update(overrides)
+    return data
+
+
+def search(client, **criteria):
+    return post_step(client, "structure", search_data(**criteria), captcha=None, extra={"rechercher": "1"})
+
+
+def choose(client, choice, **criteria):
+    return post_step(client, "structure", search_data(choice=choice, **criteria), captcha=None)
+
+
+def new_structure_data(**overrides):
+    data = {
+        "has_siret": "oui",
+        "identifier_type": "",
+        "identifier": COMPANY_SIRET,
+        "raison_sociale": "",
+        "address": "",
+        "address_complement": "",
+        "postcode": "",
+        "city": "",
+        "country": "FR",
+        "verified": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def post_new_structure(client, **overrides):
+    return post_step(client, "nouvelle-structure", new_structure_data(**overrides), captcha=None)
+
+
+def register_with_new_structure(client, siret=COMPANY_SIRET, **account):
+    """Account step, then « Créer cette structure » from the directory, confirmed: the wizard's end."""
+    response = post_step(client, "compte", account_data(**account))
+    assert response["Location"] == step_url("structure"), response
+    response = choose(client, f"siret:{siret}", identifier=siret)
+    assert response["Location"] == step_url("nouvelle-structure"), getattr(response, "context", None) and response.context["wizard"]["form"].errors
+    response = post_new_structure(client, identifier=siret)  # shows the directory's values
+    assert response.status_code == 200
+    response = post_new_structure(client, identifier=siret, verified=siret)
+    assert response["Location"] == step_url("fin"), response.context["wizard"]["form"].errors
+    return client.get(response["Location"])

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from onboarding import services
 from tests.factories import DEFAULT_PASSWORD, PendingSupplierFactory, SupplierFactory
-from tests.wizard import account_data, activation_link, post_step
+from tests.wizard import activation_link, register_with_new_structure
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +20,7 @@ def activation_path(user):
 def test_it_goes_from_the_empty_wizard_to_the_connected_home(client, django_capture_on_commit_callbacks):
     assert "Commencer mon inscription" in client.get(reverse("landing")).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = post_step(client, "compte", account_data())
-        client.get(response["Location"])
+        register_with_new_structure(client)
     link = activation_link(mail.outbox[0])
     assert link.startswith("https://fournisseurs.grenoble.test/activation/")
     path = link.removeprefix("https://fournisseurs.grenoble.test")
@@ -50,8 +49,10 @@ def test_it_goes_from_the_empty_wizard_to_the_connected_home(client, django_capt
         "Souscription d&#x27;un mandat de facturation",
     ]:
         assert title in html
-    assert html.count("Terminée") == 1
-    assert html.count("À faire") == 3
+    assert html.count("Terminée") == 2  # the account, and the structure it created
+    assert html.count("À faire") == 2
+    assert "Menuiserie Dauphinoise" in html
+    assert "Gestionnaire principal" in html
 
 
 def test_it_refuses_a_password_the_validators_reject(client):
@@ -182,5 +183,6 @@ def test_it_keeps_the_activation_pages_within_their_query_budget(client, django_
     path = activation_path(user)
     with django_assert_max_num_queries(1):
         client.get(path)
-    with django_assert_max_num_queries(10):
+    # The account, its activation, pending requests to release, login (session and last login).
+    with django_assert_max_num_queries(11):
         client.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})

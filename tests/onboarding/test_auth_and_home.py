@@ -77,7 +77,7 @@ def test_it_sends_the_home_of_anonymous_visitors_to_the_login(client):
 
 def test_it_shows_the_connected_home_with_a_card_per_stage(client, django_assert_num_queries):
     client.force_login(SupplierFactory(first_name="Claire", last_name="Martin"))
-    with django_assert_num_queries(2):  # session, user
+    with django_assert_num_queries(4):  # session, user, memberships, pending requests
         response = client.get(reverse("home"))
     html = response.content.decode()
     assert "<h1>Accueil connecté</h1>" in html

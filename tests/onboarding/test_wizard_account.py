@@ -5,7 +5,14 @@ from django.urls import reverse
 
 from onboarding.models import SupplierProfile
 from tests.factories import SupplierFactory
-from tests.wizard import account_data, field_errors, post_step, solved_captcha, step_url
+from tests.wizard import (
+    account_data,
+    field_errors,
+    post_step,
+    register_with_new_structure,
+    solved_captcha,
+    step_url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,12 +49,16 @@ def test_it_shows_the_account_step_with_the_seed_blocks(client):
     assert '<option value="FR" selected>France</option>' in html
 
 
+def test_it_goes_on_to_the_structure_step_creating_nothing_yet(client):
+    response = post_step(client, "compte", account_data())
+    assert response.status_code == 302
+    assert response["Location"] == step_url("structure")
+    assert User.objects.count() == 0
+
+
 def test_it_creates_an_inactive_account_and_sends_the_activation_link(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = post_step(client, "compte", account_data(contact_email="compta@menuiserie-martin.fr"))
-        assert response.status_code == 302
-        assert response["Location"] == step_url("fin")
-        response = client.get(response["Location"])
+        response = register_with_new_structure(client, contact_email="compta@menuiserie-martin.fr")
     assert response.status_code == 302
     assert response["Location"] == reverse("registration_sent")
 
@@ -72,22 +83,20 @@ def test_it_creates_an_inactive_account_and_sends_the_activation_link(client, dj
 
 def test_it_sends_nothing_before_the_transaction_commits(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = post_step(client, "compte", account_data())
-        client.get(response["Location"])
+        register_with_new_structure(client)
     assert len(callbacks) == 1
     assert mail.outbox == []
 
 
 def test_it_stores_the_connection_email_in_lower_case(client):
-    data = account_data(email="Claire.Martin@Menuiserie-Martin.FR", email_confirmation="claire.martin@menuiserie-martin.fr")
-    response = post_step(client, "compte", data)
-    client.get(response["Location"])
+    register_with_new_structure(
+        client, email="Claire.Martin@Menuiserie-Martin.FR", email_confirmation="claire.martin@menuiserie-martin.fr"
+    )
     assert User.objects.get().email == "claire.martin@menuiserie-martin.fr"
 
 
 def test_it_finishing_twice_creates_one_account(client):
-    response = post_step(client, "compte", account_data())
-    client.get(response["Location"])
+    register_with_new_structure(client)
     # The browser's back button, then the same final URL again: the wizard has been reset.
     response = client.get(step_url("fin"))
     assert response.status_code == 302
@@ -97,20 +106,18 @@ def test_it_finishing_twice_creates_one_account(client):
 
 
 def test_it_refuses_posting_the_same_step_again_after_done(client):
-    data = account_data()
-    response = post_step(client, "compte", data)
-    client.get(response["Location"])
-    response = post_step(client, "compte", data)
+    register_with_new_structure(client)
+    response = post_step(client, "compte", account_data())
     assert response.status_code == 200
     assert field_errors(response, "compte", "email")[0].startswith("Un compte existe déjà avec cette adresse électronique.")
     assert User.objects.count() == 1
 
 
-def test_it_sends_a_logged_in_supplier_to_the_connected_home(client):
+def test_it_skips_the_account_step_for_a_logged_in_supplier(client):
     client.force_login(SupplierFactory())
     response = client.get(step_url("compte"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == step_url("structure")
 
 
 # Bad input: the exact message next to the field, what was typed kept, nothing created.
@@ -187,9 +194,7 @@ def test_it_refuses_a_french_postcode_that_is_not_5_digits(client, postcode):
 
 
 def test_it_accepts_a_free_postcode_abroad(client):
-    data = account_data(country="GB", postcode="SW1A 1AA", city="London", phone="020 7946 0958")
-    response = post_step(client, "compte", data)
-    client.get(response["Location"])
+    register_with_new_structure(client, country="GB", postcode="SW1A 1AA", city="London", phone="020 7946 0958")
     profile = User.objects.get().profile
     assert profile.postcode == "SW1A 1AA"
     assert str(profile.phone) == "+442079460958"
@@ -210,8 +215,7 @@ def test_it_refuses_a_phone_that_is_not_of_the_chosen_country(client, field, val
 
 
 def test_it_stores_phone_and_fax_in_e164(client):
-    response = post_step(client, "compte", account_data(phone="06 12 34 56 78", fax="+33 4 76 76 39 39"))
-    client.get(response["Location"])
+    register_with_new_structure(client, phone="06 12 34 56 78", fax="+33 4 76 76 39 39")
     profile = User.objects.get().profile
     assert str(profile.phone) == "+33612345678"
     assert str(profile.fax) == "+33476763939"

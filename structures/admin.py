@@ -1,0 +1,146 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .csv_export import csv_bytes
+from .forms import RefusalForm
+from .models import AttachmentRequest, Membership, Structure
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Structure)
+class StructureAdmin(admin.ModelAdmin):
+    list_display = ["raison_sociale", "identifier", "identifier_type", "status", "postcode", "city", "verified"]
+    list_filter = ["identifier_type", "status", "verified_by_directory"]
+    search_fields = ["identifier", "raison_sociale"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+    inlines = [MembershipInline]
+    actions = ["export_csv"]
+    list_per_page = 50
+
+    @admin.display(description=_("vérifiée par l'INSEE"), boolean=True, ordering="verified_by_directory")
+    def verified(self, obj):
+        return obj.verified_by_directory
+
+    @admin.action(description=_("Exporter les structures sélectionnées (CSV)"))
+    def export_csv(self, request, queryset):
+        header = [
+            _("Type d'identifiant"),
+            _("Identifiant"),
+            _("Raison sociale"),
+            _("Statut"),
+            _("Adresse"),
+            _("Code postal"),
+            _("Ville"),
+            _("Pays"),
+            _("Vérifiée par l'INSEE"),
+            _("Créée le"),
+        ]
+        rows = (
+            [
+                s.get_identifier_type_display(),
+                s.identifier,
+                s.raison_sociale,
+                s.get_status_display(),
+                s.address,
+                s.postcode,
+                s.city,
+                s.country.code,
+                _("oui") if s.verified_by_directory else _("non vérifié"),
+                s.created_at.strftime("%d/%m/%Y"),
+            ]
+            for s in queryset.order_by("raison_sociale").iterator()
+        )
+        response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="structures.csv"'
+        return response
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "structure", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "user__last_name", "structure__raison_sociale", "structure__identifier"]
+    list_select_related = ["user", "structure"]
+    autocomplete_fields = ["user", "structure"]
+
+
+@admin.register(AttachmentRequest)
+class AttachmentRequestAdmin(admin.ModelAdmin):
+    list_display = ["user", "structure", "status", "created_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["user__email", "user__last_name", "structure__raison_sociale", "structure__identifier"]
+    list_select_related = ["user", "structure", "decided_by"]
+    readonly_fields = ["user", "structure", "status", "created_at", "decided_by", "decided_at", "refusal_reason"]
+    fields = readonly_fields
+    actions = ["accept_selected"]
+    # « Accepter » / « Refuser (motif) » sit in the object tools, outside the change form.
+    change_form_template = "admin/structures/attachmentrequest/change_form.html"
+
+    def has_add_permission(self, request):
+        return False  # requests come from suppliers
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/accepter/", self.admin_site.admin_view(self.accept_view), name="structures_attachmentrequest_accept"),
+            path("<int:pk>/refuser/", self.admin_site.admin_view(self.refuse_view), name="structures_attachmentrequest_refuse"),
+        ] + super().get_urls()
+
+    def _decidable(self, request, pk):
+        attachment = get_object_or_404(AttachmentRequest.objects.select_related("user", "structure"), pk=pk)
+        if not request.user.has_perm("structures.change_attachmentrequest"):
+            raise PermissionDenied
+        return attachment
+
+    def accept_view(self, request, pk):
+        if request.method != "POST":
+            return redirect("admin:structures_attachmentrequest_change", pk)
+        attachment = self._decidable(request, pk)
+        try:
+            services.accept_request(attachment, by=request.user)
+        except services.AttachmentError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            self.message_user(request, _("Demande acceptée ; le demandeur est prévenu par courriel."), messages.SUCCESS)
+        return redirect("admin:structures_attachmentrequest_change", pk)
+
+    def refuse_view(self, request, pk):
+        attachment = self._decidable(request, pk)
+        form = RefusalForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.refuse_request(attachment, by=request.user, reason=form.cleaned_data["reason"])
+            except services.AttachmentError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, _("Demande refusée ; le demandeur est prévenu par courriel."), messages.SUCCESS)
+            return redirect("admin:structures_attachmentrequest_change", pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Refuser la demande de rattachement"),
+            "attachment": attachment,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/structures/refuse_request.html", context)
+
+    @admin.action(description=_("Accepter les demandes sélectionnées"), permissions=["change"])
+    def accept_selected(self, request, queryset):
+        accepted = 0
+        for attachment in queryset.filter(status=AttachmentRequest.Status.PENDING):
+            try:
+                services.accept_request(attachment, by=request.user)
+            except services.AttachmentError:
+                continue
+            accepted += 1
+        self.message_user(request, _("%d demande(s) acceptée(s).") % accepted, messages.SUCCESS)

@@ -1,0 +1,319 @@
+"""Stage B: structures, memberships and attachment requests. The only place that changes them."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.emails import send_email_on_commit
+
+from . import sirene
+from .identifiers import IdentifierType
+from .models import AttachmentRequest, Membership, Structure
+
+MSG_ALREADY_MEMBER = _("Vous êtes déjà rattaché à cette structure.")
+MSG_ALREADY_REQUESTED = _(
+    "Vous avez déjà demandé un rattachement à cette structure : son gestionnaire principal ne l'a pas encore traité."
+)
+MSG_STRUCTURE_INACTIVE = _("Cette structure est inactive : aucun rattachement n'est possible.")
+MSG_NOT_PENDING = _("Cette demande a déjà été traitée.")
+MSG_REFUSAL_REASON_REQUIRED = _("Indiquez le motif du refus : il sera envoyé au demandeur.")
+
+
+class AttachmentError(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StructureDetails:
+    identifier_type: str
+    identifier: str
+    raison_sociale: str
+    address: str
+    postcode: str
+    city: str
+    country: str = "FR"
+    address_complement: str = ""
+    verified_by_directory: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What attaching a user led to: a structure they now manage, or a request to join one."""
+
+    structure: Structure
+    created: bool = False
+    request: AttachmentRequest | None = None
+
+
+# Attachment
+
+
+def request_attachment(user, structure):
+    """Ask to join `structure`; its main manager (or finance staff) decides.
+
+    The main manager is told once the requester's address is proven (at once for an active
+    account, at activation for an account created by the wizard).
+    """
+    if not structure.is_active:
+        raise AttachmentError(MSG_STRUCTURE_INACTIVE)
+    if user.pk and Membership.objects.filter(user=user, structure=structure).exists():
+        raise AttachmentError(MSG_ALREADY_MEMBER)
+    try:
+        with transaction.atomic():
+            request = AttachmentRequest.objects.create(user=user, structure=structure)
+    except IntegrityError:
+        # The partial unique constraint: one pending request per user and structure.
+        raise AttachmentError(MSG_ALREADY_REQUESTED)
+    if user.is_active:
+        _notify_main_manager(request)
+    return request
+
+
+def notify_pending_requests(user):
+    """Tell the main managers about `user`'s requests that waited for the account's activation."""
+    for request in AttachmentRequest.objects.filter(user=user, status=AttachmentRequest.Status.PENDING).select_related(
+        "structure"
+    ):
+        _notify_main_manager(request)
+
+
+def _notify_main_manager(request):
+    manager = request.structure.main_manager
+    if manager is None:
+        return  # finance staff see every pending request in the admin
+    send_email_on_commit(
+        "attachment_requested",
+        manager.notification_email,
+        {"manager": manager, "requester": request.user, "structure": request.structure},
+    )
+
+
+def can_decide(user, request):
+    """The structure's main manager, or finance staff allowed to change requests."""
+    if user.has_perm("structures.change_attachmentrequest"):
+        return True
+    return Membership.objects.filter(
+        user=user, structure_id=request.structure_id, role=Membership.Role.MAIN_MANAGER
+    ).exists()
+
+
+def accept_request(request, *, by):
+    return _decide(request, by=by, status=AttachmentRequest.Status.ACCEPTED)
+
+
+def refuse_request(request, *, by, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise AttachmentError(MSG_REFUSAL_REASON_REQUIRED)
+    return _decide(request, by=by, status=AttachmentRequest.Status.REFUSED, reason=reason)
+
+
+def _decide(request, *, by, status, reason=""):
+    if not can_decide(by, request):
+        raise PermissionDenied
+    with transaction.atomic():
+        # Lock the row: two managers clicking at once decide it once.
+        locked = AttachmentRequest.objects.select_for_update().get(pk=request.pk)
+        if not locked.is_pending:
+            raise AttachmentError(MSG_NOT_PENDING)
+        locked.status = status
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.refusal_reason = reason
+        locked.save(update_fields=["status", "decided_by", "decided_at", "refusal_reason"])
+        if status == AttachmentRequest.Status.ACCEPTED:
+            Membership.objects.get_or_create(
+                user=locked.user, structure=locked.structure, defaults={"role": Membership.Role.USER}
+            )
+        send_email_on_commit(
+            "attachment_decided",
+            locked.user.notification_email,
+            {"request": locked, "requester": locked.user, "structure": locked.structure},
+        )
+    return locked
+
+
+# Structures
+
+
+def create_structure(user, details: StructureDetails):
+    """Create the structure with `user` as its main manager, or request to join it if it exists.
+
+    Two suppliers creating the same structure at the same moment: the database's unique
+    constraint lets one insert win; the other one becomes an attachment request.
+    """
+    try:
+        with transaction.atomic():
+            structure = Structure.objects.create(
+                identifier_type=details.identifier_type,
+                identifier=details.identifier,
+                raison_sociale=details.raison_sociale,
+                address=details.address,
+                address_complement=details.address_complement,
+                postcode=details.postcode,
+                city=details.city,
+                country=details.country,
+                verified_by_directory=details.verified_by_directory,
+                status=Structure.Status.ACTIVE,
+                created_by=user,
+            )
+            Membership.objects.create(user=user, structure=structure, role=Membership.Role.MAIN_MANAGER)
+    except IntegrityError:
+        existing = Structure.objects.get(identifier_type=details.identifier_type, identifier=details.identifier)
+        return Outcome(structure=existing, request=request_attachment(user, existing))
+    return Outcome(structure=structure, created=True)
+
+
+def join_structure(user, structure):
+    return Outcome(structure=structure, request=request_attachment(user, structure))
+
+
+def hand_over_main_manager(structure, *, by, to):
+    """The main manager hands the role over to another member; the structure keeps exactly one."""
+    with transaction.atomic():
+        memberships = {
+            m.user_id: m
+            for m in Membership.objects.select_for_update().filter(structure=structure, user__in=[by, to])
+        }
+        current, new = memberships.get(by.pk), memberships.get(to.pk)
+        if current is None or current.role != Membership.Role.MAIN_MANAGER:
+            raise PermissionDenied
+        if new is None:
+            raise AttachmentError(_("Le nouveau gestionnaire principal doit déjà être rattaché à la structure."))
+        current.role = Membership.Role.USER
+        current.save(update_fields=["role"])
+        new.role = Membership.Role.MAIN_MANAGER
+        new.save(update_fields=["role"])
+
+
+def existing_structure(identifier_type, identifier):
+    return Structure.objects.filter(identifier_type=identifier_type, identifier=identifier).first()
+
+
+# Search
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    identifier_type: str
+    identifier: str
+    raison_sociale: str
+    postcode: str
+    city: str
+    status: str
+    structure_id: int | None = None
+    is_open: bool = True
+
+    @property
+    def identifier_type_label(self):
+        return IdentifierType(self.identifier_type).label
+
+    @property
+    def choice(self):
+        if self.structure_id:
+            return f"structure:{self.structure_id}"
+        return f"siret:{self.identifier}"
+
+
+@dataclass
+class SearchOutcome:
+    results: list = field(default_factory=list)
+    message: str = ""
+    directory_unavailable: bool = False
+
+
+SEARCH_LIMIT = 50
+MSG_NO_RESULT = _("Aucune structure ne correspond à votre recherche. Vérifiez-la, ou saisissez une nouvelle structure.")
+
+
+def search(*, identifier_type="", identifier="", raison_sociale="", postcode="", city=""):
+    """Structures already registered here first, then establishments of the INSEE directory."""
+    outcome = SearchOutcome()
+    registered = Structure.objects.all()
+    if identifier:
+        registered = registered.filter(identifier_type=identifier_type, identifier=identifier)
+    else:
+        if raison_sociale:
+            registered = registered.filter(raison_sociale__icontains=raison_sociale)
+        if postcode:
+            registered = registered.filter(postcode=postcode)
+        if city:
+            registered = registered.filter(city__icontains=city)
+    for structure in registered.order_by("raison_sociale")[:SEARCH_LIMIT]:
+        outcome.results.append(
+            SearchResult(
+                identifier_type=structure.identifier_type,
+                identifier=structure.identifier,
+                raison_sociale=structure.raison_sociale,
+                postcode=structure.postcode,
+                city=structure.city,
+                status=structure.get_status_display(),
+                structure_id=structure.pk,
+            )
+        )
+    known = {r.identifier for r in outcome.results if r.identifier_type == IdentifierType.SIRET}
+
+    directory = []
+    try:
+        if identifier and identifier_type == IdentifierType.SIRET and identifier not in known:
+            directory = [sirene.lookup_siret(identifier)]
+        elif not identifier:
+            directory = sirene.search_establishments(
+                name=raison_sociale, postcode=postcode, city=city, limit=SEARCH_LIMIT
+            )
+    except sirene.EstablishmentNotFound as error:
+        if not outcome.results:
+            outcome.message = error.message
+    except sirene.DirectoryUnavailable as error:
+        outcome.directory_unavailable = True
+        outcome.message = error.message
+
+    for establishment in directory:
+        if establishment.siret in known or len(outcome.results) >= SEARCH_LIMIT:
+            continue
+        outcome.results.append(
+            SearchResult(
+                identifier_type=IdentifierType.SIRET,
+                identifier=establishment.siret,
+                raison_sociale=establishment.raison_sociale or _("(non diffusible)"),
+                postcode=establishment.postcode,
+                city=establishment.city,
+                status=_("Actif") if establishment.is_open else _("Fermé"),
+                is_open=establishment.is_open,
+            )
+        )
+    if not outcome.results and not outcome.message:
+        outcome.message = MSG_NO_RESULT
+    return outcome
+
+
+# What the connected home shows
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    memberships: list
+    pending_requests: list
+    requests_to_decide: list
+
+    @property
+    def managed_structures(self):
+        return [m.structure for m in self.memberships if m.role == Membership.Role.MAIN_MANAGER]
+
+
+def dashboard(user):
+    """The user's structures with their role, their pending requests, and those they decide."""
+    memberships = list(user.memberships.select_related("structure").order_by("structure__raison_sociale"))
+    managed_ids = [m.structure_id for m in memberships if m.role == Membership.Role.MAIN_MANAGER]
+    pending = AttachmentRequest.objects.filter(status=AttachmentRequest.Status.PENDING).select_related(
+        "structure", "user"
+    )
+    mine = [r for r in pending.filter(user=user)]
+    to_decide = list(pending.filter(structure_id__in=managed_ids)) if managed_ids else []
+    return Dashboard(memberships=memberships, pending_requests=mine, requests_to_decide=to_decide)

@@ -1,0 +1,147 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import services
+from .csv_export import csv_bytes
+from .forms import NewStructureForm, RefusalForm, StructureSearchForm
+from .models import AttachmentRequest, Structure
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_attachment(request):
+    """« + Demander un rattachement »: search by GET, choose by POST."""
+    if request.method == "POST":
+        form = StructureSearchForm(request.POST, user=request.user)
+        if form.is_valid():
+            if form.wants_new_structure:
+                query = urlencode({"siret": form.cleaned_data["siret"]}) if form.cleaned_data["siret"] else ""
+                return redirect(reverse("new_structure") + (f"?{query}" if query else ""))
+            try:
+                outcome = services.join_structure(request.user, form.cleaned_data["structure"])
+            except services.AttachmentError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Votre demande de rattachement à « %s » est envoyée à son gestionnaire principal.")
+                    % outcome.structure.raison_sociale,
+                )
+                return redirect("home")
+    else:
+        form = StructureSearchForm(request.GET or None, user=request.user, searching=True)
+    return render(
+        request,
+        "structures/request_attachment.html",
+        {"form": form, "search": form.search_outcome(), "export_query": form.export_query()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_structure(request):
+    """« + Saisir une nouvelle structure » for a logged-in supplier."""
+    if request.method == "POST":
+        if "rattachement" in request.POST:
+            structure = get_object_or_404(Structure, pk=request.POST["rattachement"])
+            try:
+                services.join_structure(request.user, structure)
+            except services.AttachmentError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Votre demande de rattachement à « %s » est envoyée à son gestionnaire principal.")
+                    % structure.raison_sociale,
+                )
+            return redirect("home")
+        form = NewStructureForm(request.POST)
+        if form.is_valid():
+            if form.needs_confirmation:
+                form = NewStructureForm(form.confirmation_data())
+            else:
+                with transaction.atomic():
+                    outcome = services.create_structure(request.user, form.structure_details())
+                if outcome.created:
+                    messages.success(
+                        request,
+                        _("La structure « %s » est créée : vous en êtes le gestionnaire principal.")
+                        % outcome.structure.raison_sociale,
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("La structure « %s » venait d'être créée : votre demande de rattachement est envoyée à son gestionnaire principal.")
+                        % outcome.structure.raison_sociale,
+                    )
+                return redirect("home")
+    else:
+        initial = {}
+        if request.GET.get("siret"):
+            initial = {"has_siret": NewStructureForm.HAS_SIRET, "identifier": request.GET["siret"][:20]}
+        form = NewStructureForm(initial=initial)
+    return render(request, "structures/new_structure.html", {"form": form})
+
+
+def export_search(request):
+    """« Exporter les résultats »: the same search, as a CSV file."""
+    form = StructureSearchForm(request.GET, searching=True)
+    outcome = form.search_outcome()
+    results = outcome.results if outcome else []
+    body = csv_bytes(
+        [_("Identifiant"), _("Type d'identifiant"), _("Raison sociale"), _("Code postal"), _("Ville"), _("Statut")],
+        [
+            [r.identifier, r.identifier_type_label, r.raison_sociale, r.postcode, r.city, r.status]
+            for r in results
+        ],
+    )
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="structures.csv"'
+    return response
+
+
+def _request_to_decide(request, pk):
+    attachment = get_object_or_404(AttachmentRequest.objects.select_related("structure", "user"), pk=pk)
+    if not services.can_decide(request.user, attachment):
+        raise Http404  # as for an unknown request: nothing to learn by guessing ids
+    return attachment
+
+
+@login_required
+@require_POST
+def accept_request(request, pk):
+    attachment = _request_to_decide(request, pk)
+    try:
+        services.accept_request(attachment, by=request.user)
+    except services.AttachmentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(user)s est rattaché(e) à « %(structure)s ».")
+            % {"user": attachment.user, "structure": attachment.structure.raison_sociale},
+        )
+    return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def refuse_request(request, pk):
+    attachment = _request_to_decide(request, pk)
+    form = RefusalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.refuse_request(attachment, by=request.user, reason=form.cleaned_data["reason"])
+        except services.AttachmentError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("La demande de %s est refusée ; le demandeur en est informé.") % attachment.user)
+        return redirect("home")
+    return render(request, "structures/refuse_request.html", {"form": form, "attachment": attachment})
