@@ -4,6 +4,7 @@ With nothing set, the app runs for a demo: SQLite in the project folder, e-mails
 console. `DJANGO_DEBUG` is off unless set; without debug a real `SECRET_KEY` is required.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,16 +43,27 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "onboarding",
     "structures",
+    "simple_history",
+    "axes",
+    "django_ratelimit",
+    "banking",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "onboarding.middleware.SessionLifetimeMiddleware",
+    # After the others: a rate limit reached anywhere becomes the 429 page.
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "onboarding.urls"
@@ -148,8 +160,81 @@ SIRENE_API_KEY = env.str("SIRENE_API_KEY", default="")
 SIRENE_API_URL = env.str("SIRENE_API_URL", default="https://api.insee.fr/api-sirene/3.11")
 SIRENE_TIMEOUT = env.float("SIRENE_TIMEOUT", default=3.0)
 
+# --- Security (see SECURITY.md) -------------------------------------------------------------
+
+# Behind HTTPS in production: redirect, HSTS for a year, Secure cookies with the __Host-
+# prefix (no Domain, Path=/: the browser refuses them from any other origin).
+HTTPS = env.bool("DJANGO_HTTPS", default=not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
+LANGUAGE_COOKIE_NAME = "__Host-language" if HTTPS else "django_language"
+LANGUAGE_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Sessions: closed after 30 idle minutes, and 12 hours after login whatever happens
+# (onboarding.middleware.SessionLifetimeMiddleware). Django gives a new session key at login,
+# and a password change ends the other sessions (the session's auth hash no longer matches).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 3600)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+
+# Content-Security-Policy (django-csp): no inline script or style, nothing framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Login lockout (django-axes): 5 failures lock the account, and separately the address, for
+# 15 minutes; then it opens again by itself.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "onboarding.security.axes_username"
+AXES_LOCKOUT_TEMPLATE = "onboarding/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = False  # failures expire with the cool-off anyway; saves two queries per login
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
+
+# Cache: rate limits count in it, so production processes must share it
+# (CACHE_URL=redis://… or dbcache://table). The local-memory default is for the demo and tests.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# W001 only says that Django's own Redis backend is not on django-ratelimit's list: its
+# counters are atomic all the same. E003 (a cache not shared between processes) is silenced
+# for the local-memory default only, where the demo and the tests run in one process.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if "LocMemCache" in CACHES["default"]["BACKEND"]:
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+RATELIMIT_VIEW = "onboarding.views.rate_limited"
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 
 LOGGING = {
     "version": 1,
@@ -160,3 +245,15 @@ LOGGING = {
 
 # Absolute links in e-mails are built from this, never from the request's Host header.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# The buyer: the Ville de Grenoble. Suppliers must never register the city's own SIRET.
+CITY_SIRET = env.str("CITY_SIRET", default="21380185500015")
+# Rates per client address (django-ratelimit syntax), by group; see onboarding/security.py.
+RATELIMITS = {
+    "account-creation": env.str("RATELIMIT_ACCOUNT_CREATION", default="20/h"),
+    "directory-search": env.str("RATELIMIT_DIRECTORY_SEARCH", default="60/h"),
+    "resend-email": env.str("RATELIMIT_RESEND_EMAIL", default="5/h"),
+    "password-reset": env.str("RATELIMIT_PASSWORD_RESET", default="5/h"),
+    "mandate-signing": env.str("RATELIMIT_MANDATE_SIGNING", default="20/h"),
+    "upload": env.str("RATELIMIT_UPLOAD", default="30/h"),
+}

@@ -55,10 +55,11 @@ class StageState:
     action_url: str = ""
 
 
-def stage_states(user, dashboard):
+def stage_states(user, dashboard, bank_state=None):
     """Where `user` stands in the procedure, stage by stage, in the procedure's order.
 
-    `dashboard` is the structures app's view of the user (structures, requests).
+    `dashboard` is the structures app's view of the user (structures, requests);
+    `bank_state` the banking app's view of the first structure the user manages.
     """
     from django.urls import reverse
 
@@ -92,6 +93,24 @@ def stage_states(user, dashboard):
                 action_url=reverse("request_attachment"),
             )
         )
-    states.append(StageState(bank, done=False, status=_("À faire")))
+    states.append(_bank_stage(bank, dashboard, bank_state))
     states.append(StageState(mandate, done=False, status=_("À faire")))
     return states
+
+
+def _bank_stage(stage, dashboard, bank_state):
+    from django.urls import reverse
+
+    add = {"action_label": _("+ Ajouter des coordonnées bancaires"), "action_url": reverse("banking:add")}
+    if bank_state is None:
+        if dashboard.memberships:
+            return StageState(stage, done=False, status=_("Gérées par le gestionnaire principal de votre structure"))
+        return StageState(stage, done=False, status=_("À faire"))
+    if bank_state.done:
+        status = _("Validées — nouvelles coordonnées en attente de validation") if bank_state.change_pending else _("Validées")
+        return StageState(stage, done=True, status=status, **add)
+    if bank_state.status == "pending":
+        return StageState(stage, done=False, status=_("En attente de validation par la Ville"))
+    if bank_state.status == "rejected":
+        return StageState(stage, done=False, status=_("Rejetées : ajoutez de nouvelles coordonnées bancaires"), **add)
+    return StageState(stage, done=False, status=_("À faire"), **add)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("activation/nouveau-lien/", views.resend_activation, name="resend_activation"),
     path("activation/<str:token>/", views.activate, name="activate"),
     path("accueil/", views.home, name="home"),
+    path("coordonnees-bancaires/", include("banking.urls")),
     path("connexion/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/oubli/", views.PasswordResetView.as_view(), name="password_reset"),
@@ -31,6 +32,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("structures/", include("structures.urls")),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,9 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from banking import services as banking_services
 from structures import services as structure_services
 
 from . import services
+from .security import enforce_rate_limit, retry_minutes
 from .stages import STAGES, stage_states
 from .wizard import REGISTRATION_SESSION_KEY
 
@@ -85,6 +87,7 @@ def activate(request, token):
 
 @require_POST
 def resend_activation(request):
+    enforce_rate_limit(request, "resend-email")
     form = ResendActivationForm(request.POST)
     if not form.is_valid():
         return render(request, "onboarding/activation_invalid.html", {"resend_form": form}, status=400)
@@ -96,10 +99,12 @@ def resend_activation(request):
 @login_required
 def home(request):
     board = structure_services.dashboard(request.user)
+    managed = board.managed_structures
+    bank_state = banking_services.bank_details_state(managed[0]) if managed else None
     return render(
         request,
         "onboarding/home.html",
-        {"stage_states": stage_states(request.user, board), "dashboard": board},
+        {"stage_states": stage_states(request.user, board, bank_state), "dashboard": board},
     )
 
 
@@ -114,3 +119,16 @@ class PasswordResetView(auth_views.PasswordResetView):
     @property
     def extra_email_context(self):
         return {"site_url": settings.SITE_URL}
+
+    def post(self, request, *args, **kwargs):
+        enforce_rate_limit(request, "password-reset")
+        return super().post(request, *args, **kwargs)
+
+
+def rate_limited(request, exception):
+    """django-ratelimit's view: a page that says when to try again, with HTTP 429."""
+    group = getattr(request, "ratelimit_group", "")
+    minutes = retry_minutes(group)
+    response = render(request, "onboarding/rate_limited.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response

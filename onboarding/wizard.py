@@ -13,23 +13,37 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from formtools.wizard.views import NamedUrlSessionWizardView
 
+from banking import services as banking_services
+from banking.forms import BankAccountForm
 from structures import services as structure_services
 from structures.forms import NewStructureForm, StructureSearchForm
 
 from .forms import AccountForm
 from .services import AccountDetails, register_supplier
+from .security import enforce_rate_limit
 from .stages import STAGES
+from .storage import wizard_file_storage
 
 ACCOUNT_STEP = "compte"
 STRUCTURE_STEP = "structure"
 NEW_STRUCTURE_STEP = "nouvelle-structure"
+BANK_STEP = "coordonnees-bancaires"
 
-STEP_STAGE = {ACCOUNT_STEP: "compte", STRUCTURE_STEP: "structure", NEW_STRUCTURE_STEP: "structure"}
+STEP_STAGE = {
+    ACCOUNT_STEP: "compte",
+    STRUCTURE_STEP: "structure",
+    NEW_STRUCTURE_STEP: "structure",
+    BANK_STEP: "banque",
+}
 
 REFRESH_CAPTCHA = "nouvelle_image"
 SEARCH = "rechercher"
 JOIN_EXISTING = "rattachement"
 REGISTRATION_SESSION_KEY = "onboarding_registration"
+
+
+class FilesNotSaved(Exception):
+    pass
 
 
 def is_anonymous(wizard):
@@ -46,8 +60,18 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         (ACCOUNT_STEP, AccountForm),
         (STRUCTURE_STEP, StructureSearchForm),
         (NEW_STRUCTURE_STEP, NewStructureForm),
+        (BANK_STEP, BankAccountForm),
     ]
-    condition_dict = {ACCOUNT_STEP: is_anonymous, NEW_STRUCTURE_STEP: wants_new_structure}
+    # Joining an existing structure ends the wizard there: its bank details (and its mandate)
+    # belong to its main manager.
+    condition_dict = {
+        ACCOUNT_STEP: is_anonymous,
+        NEW_STRUCTURE_STEP: wants_new_structure,
+        BANK_STEP: wants_new_structure,
+    }
+    # The RIB waits here between steps, never under a served URL; formtools removes it when
+    # the wizard ends, `purge_wizard_files` when it is abandoned.
+    file_storage = wizard_file_storage
 
     def get_template_names(self):
         return [f"onboarding/wizard_{self.steps.current}.html", "onboarding/wizard.html"]
@@ -81,12 +105,18 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         elif REFRESH_CAPTCHA in post:
             return self.render(self._form_with_typed_values())
         elif SEARCH in post and current == STRUCTURE_STEP:
+            enforce_rate_limit(self.request, "directory-search")
             form = self.get_form(data=post)
             form.searching = True
             return self.render(form)
         elif JOIN_EXISTING in post and current == NEW_STRUCTURE_STEP:
             return self._join_existing_instead(post[JOIN_EXISTING])
+        elif current == ACCOUNT_STEP:
+            enforce_rate_limit(self.request, "account-creation")
+        elif current == BANK_STEP:
+            enforce_rate_limit(self.request, "upload")
         elif current == NEW_STRUCTURE_STEP:
+            enforce_rate_limit(self.request, "directory-search")
             form = self.get_form(data=post)
             if form.is_valid() and form.needs_confirmation:
                 # Show what the INSEE directory knows before going on.
@@ -122,6 +152,21 @@ class OnboardingWizard(NamedUrlSessionWizardView):
             context.update(search=form.search_outcome(), export_query=form.export_query())
         return context
 
+    def render_done(self, form, **kwargs):
+        try:
+            return super().render_done(form, **kwargs)
+        except FilesNotSaved:
+            # Raised from done() after its transaction rolled back, and before formtools
+            # resets the wizard: everything typed is still there for another try.
+            messages.error(
+                self.request,
+                _(
+                    "Votre RIB n'a pas pu être enregistré, à cause d'un incident de notre côté : rien n'a été créé. "
+                    "Vos informations sont conservées : cliquez de nouveau sur « Valider » dans un instant."
+                ),
+            )
+            return redirect(self.get_step_url(BANK_STEP))
+
     def done(self, form_list, form_dict, **kwargs):
         user = self.request.user
         try:
@@ -133,10 +178,20 @@ class OnboardingWizard(NamedUrlSessionWizardView):
                     outcome = structure_services.create_structure(
                         user, form_dict[NEW_STRUCTURE_STEP].structure_details()
                     )
+                    # Created by someone else at the same moment: the bank details are
+                    # its main manager's to give, not the requester's.
+                    if outcome.created and BANK_STEP in form_dict:
+                        bank = form_dict[BANK_STEP].cleaned_data
+                        banking_services.submit_bank_account(
+                            structure=outcome.structure, user=user, cleaned_data=bank, rib_file=bank["rib_file"]
+                        )
                 else:
                     outcome = structure_services.join_structure(
                         user, form_dict[STRUCTURE_STEP].cleaned_data["structure"]
                     )
+        except OSError as error:
+            # The private file storage failed while saving the RIB.
+            raise FilesNotSaved from error
         except IntegrityError:
             # The same wizard finished twice at once (double click): the first one created
             # everything and sent the e-mail; this one has nothing left to do.

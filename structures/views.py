@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from onboarding.security import enforce_rate_limit
+
 from . import services
 from .csv_export import csv_bytes
 from .forms import NewStructureForm, RefusalForm, StructureSearchForm
@@ -18,6 +20,8 @@ from .models import AttachmentRequest, Structure
 @require_http_methods(["GET", "POST"])
 def request_attachment(request):
     """« + Demander un rattachement »: search by GET, choose by POST."""
+    if request.method == "POST" or request.GET:
+        enforce_rate_limit(request, "directory-search")
     if request.method == "POST":
         form = StructureSearchForm(request.POST, user=request.user)
         if form.is_valid():
@@ -62,6 +66,7 @@ def new_structure(request):
                     % structure.raison_sociale,
                 )
             return redirect("home")
+        enforce_rate_limit(request, "directory-search")
         form = NewStructureForm(request.POST)
         if form.is_valid():
             if form.needs_confirmation:
@@ -92,6 +97,7 @@ def new_structure(request):
 
 def export_search(request):
     """« Exporter les résultats »: the same search, as a CSV file."""
+    enforce_rate_limit(request, "directory-search")
     form = StructureSearchForm(request.GET, searching=True)
     outcome = form.search_outcome()
     results = outcome.results if outcome else []

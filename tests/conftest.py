@@ -18,3 +18,13 @@ def private_media(settings, tmp_path):
 def site_url(settings):
     settings.SITE_URL = "https://fournisseurs.grenoble.test"
     return settings.SITE_URL
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate limits count in the cache: each test starts with none spent."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -102,8 +102,36 @@ def post_new_structure(client, **overrides):
     return post_step(client, "nouvelle-structure", new_structure_data(**overrides), captcha=None)
 
 
+def bank_data(**overrides):
+    data = {
+        "account_name": "Compte principal",
+        "account_type": "iban",
+        "country_code": "FR",
+        "check_digits": "76",
+        "bban": "30006000011234567890189",
+        "bic": "AGRIFRPP",
+        "attachment_type": "coordonnee_bancaire",
+        "factor_raison_sociale": "",
+        "factor_country": "",
+        "factor_identifier": "",
+        "factor_identifier_type": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def post_bank_details(client, rib=None, **overrides):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.banking.pdfs import rib_pdf
+
+    rib = rib_pdf() if rib is None else rib
+    files = {} if rib is False else {"coordonnees-bancaires-rib_file": SimpleUploadedFile("mon RIB.pdf", rib)}
+    return post_step(client, "coordonnees-bancaires", bank_data(**overrides), captcha=None, extra=files)
+
+
 def register_with_new_structure(client, siret=COMPANY_SIRET, **account):
-    """Account step, then « Créer cette structure » from the directory, confirmed: the wizard's end."""
+    """Account, « Créer cette structure » from the directory (confirmed), bank details: the end."""
     response = post_step(client, "compte", account_data(**account))
     assert response["Location"] == step_url("structure"), response
     response = choose(client, f"siret:{siret}", identifier=siret)
@@ -111,5 +139,7 @@ def register_with_new_structure(client, siret=COMPANY_SIRET, **account):
     response = post_new_structure(client, identifier=siret)  # shows the directory's values
     assert response.status_code == 200
     response = post_new_structure(client, identifier=siret, verified=siret)
+    assert response["Location"] == step_url("coordonnees-bancaires"), response.context["wizard"]["form"].errors
+    response = post_bank_details(client)
     assert response["Location"] == step_url("fin"), response.context["wizard"]["form"].errors
     return client.get(response["Location"])

@@ -10,6 +10,7 @@ from tests.wizard import (
     account_data,
     choose,
     field_errors,
+    post_bank_details,
     post_new_structure,
     post_step,
     register_with_new_structure,
@@ -151,6 +152,7 @@ def test_it_keeps_the_directory_values_whatever_is_posted(client):
     post_step(client, "compte", account_data())
     choose(client, "nouvelle", identifier="")
     post_new_structure(client, raison_sociale="Fraude SARL", verified=COMPANY_SIRET)
+    post_bank_details(client)
     client.get(step_url("fin"))
     assert Structure.objects.get().raison_sociale == "Menuiserie Dauphinoise"
 
@@ -170,7 +172,8 @@ def test_it_creates_a_structure_without_siret_typed_by_hand(client):
         city="München",
         country="DE",
     )
-    assert response["Location"] == step_url("fin")
+    assert response["Location"] == step_url("coordonnees-bancaires")
+    response = post_bank_details(client)
     client.get(response["Location"])
     structure = Structure.objects.get()
     assert (structure.identifier_type, structure.identifier) == ("tva_ue", "DE136695976")
@@ -185,9 +188,15 @@ def test_it_marks_a_structure_typed_during_an_outage_as_not_verified(client):
     assert "Le répertoire Sirene de l&#x27;INSEE ne répond pas pour le moment." in html
     assert field_errors(response, "nouvelle-structure", "raison_sociale") == ["Ce champ est obligatoire."]
     response = post_new_structure(
-        client, identifier="50350350000004", raison_sociale="Atelier Panne", address="1 rue Lesdiguières", postcode="38000", city="Grenoble"
+        client,
+        identifier="50350350000004",
+        raison_sociale="Atelier Panne",
+        address="1 rue Lesdiguières",
+        postcode="38000",
+        city="Grenoble",
     )
-    assert response["Location"] == step_url("fin")
+    assert response["Location"] == step_url("coordonnees-bancaires")
+    response = post_bank_details(client)
     client.get(response["Location"])
     assert Structure.objects.get().verified_by_directory is False
 

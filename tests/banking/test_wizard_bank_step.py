@@ -1,0 +1,102 @@
+import os
+from unittest import mock
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from banking.models import BankAccount
+from onboarding.storage import wizard_file_storage
+from structures.models import Structure
+from tests.banking.pdfs import OTHER_IBAN, rib_pdf
+from tests.wizard import (
+    COMPANY_SIRET,
+    account_data,
+    choose,
+    field_errors,
+    post_bank_details,
+    post_new_structure,
+    post_step,
+    register_with_new_structure,
+    step_url,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def at_bank_step(client):
+    post_step(client, "compte", account_data())
+    choose(client, f"siret:{COMPANY_SIRET}", identifier=COMPANY_SIRET)
+    post_new_structure(client, verified=COMPANY_SIRET)
+    return client
+
+
+def wizard_files():
+    root = wizard_file_storage.location
+    return [name for _, _, names in os.walk(root) for name in names] if os.path.isdir(root) else []
+
+
+def test_it_shows_the_bank_step_with_the_seed_labels(at_bank_step):
+    html = at_bank_step.get(step_url("coordonnees-bancaires")).content.decode()
+    assert "Étape 3 sur 4 — Coordonnées bancaires" in html
+    for label in ["Code pays", "Clé IBAN", "Identification internationale (IBAN)", "BIC ou Swift", "Fichier", "Type de pièce jointe", "Affactureur"]:
+        assert label in html
+    assert "taille maximale par fichier : 4096 kilo-octets" in html
+    assert ">Valider</button>" in html
+
+
+def test_it_records_pending_bank_details_with_the_rib_and_cleans_the_wizard_files(client):
+    register_with_new_structure(client)
+    account = BankAccount.objects.get()
+    assert account.structure == Structure.objects.get()
+    assert account.iban == "FR7630006000011234567890189"
+    assert account.status == "en_attente"
+    assert account.rib_original_name == "mon RIB.pdf"
+    assert account.rib_file.read().startswith(b"%PDF-")
+    assert account.created_by == get_user_model().objects.get()
+    assert wizard_files() == []
+
+
+def test_it_keeps_the_file_between_steps_in_private_temporary_storage(at_bank_step):
+    response = post_bank_details(at_bank_step)
+    assert response["Location"] == step_url("fin")
+    assert len(wizard_files()) == 1
+
+
+def test_it_refuses_a_wrong_iban_keeping_the_other_fields(at_bank_step):
+    response = post_bank_details(at_bank_step, bban="30006000011234567890188")
+    assert response.status_code == 200
+    errors = field_errors(response, "coordonnees-bancaires", "check_digits") + field_errors(
+        response, "coordonnees-bancaires", "bban"
+    )
+    assert errors == ["La clé IBAN ne correspond pas au reste de l'IBAN : vérifiez chaque caractère."]
+    html = response.content.decode()
+    assert 'value="Compte principal"' in html and 'value="AGRIFRPP"' in html
+    assert BankAccount.objects.count() == 0
+
+
+def test_it_refuses_a_rib_holding_another_iban(at_bank_step):
+    response = post_bank_details(at_bank_step, rib=rib_pdf(OTHER_IBAN))
+    (error,) = field_errors(response, "coordonnees-bancaires", "rib_file")
+    assert "DE89 3704 0044 0532 0130 00" in error
+
+
+def test_it_refuses_a_missing_file(at_bank_step):
+    response = post_bank_details(at_bank_step, rib=False)
+    assert field_errors(response, "coordonnees-bancaires", "rib_file")
+
+
+def test_it_leaves_nothing_half_created_when_the_storage_fails(at_bank_step):
+    response = post_bank_details(at_bank_step)
+    with mock.patch("django.core.files.storage.FileSystemStorage._save", side_effect=OSError("disk full")):
+        response = at_bank_step.get(response["Location"], follow=True)
+    assert response.redirect_chain[-1][0] == step_url("coordonnees-bancaires")
+    assert "Votre RIB n&#x27;a pas pu être enregistré, à cause d&#x27;un incident de notre côté" in response.content.decode()
+    assert 'value="Compte principal"' in response.content.decode()
+    assert get_user_model().objects.count() == 0
+    assert Structure.objects.count() == 0
+    assert BankAccount.objects.count() == 0
+    # What the supplier typed is still there: the wizard can be finished again.
+    response = at_bank_step.get(step_url("fin"))
+    assert response.status_code == 302
+    assert BankAccount.objects.count() == 1
