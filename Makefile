@@ -27,7 +27,13 @@ demo: install
 	DJANGO_DEBUG=1 $(PY) manage.py demo_data
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-test: install-dev
+# axe-core for the browser tests (tests/e2e); the browser itself is Debian's chromium.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the browser tests need axe-core (install Node.js and npm)"; fi
+
+test: install-dev node_modules/.installed
+	@command -v chromium >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ] || echo "No browser found: the browser tests (tests/e2e) will be skipped. Install one with: apt-get install chromium"
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -4,6 +4,7 @@ With nothing set, the app runs for a demo: SQLite in the project folder, e-mails
 console. `DJANGO_DEBUG` is off unless set; without debug a real `SECRET_KEY` is required.
 """
 
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -146,6 +147,8 @@ CAPTCHA_LENGTH = 5
 CAPTCHA_TIMEOUT = 10  # minutes
 CAPTCHA_IMAGE_SIZE = (150, 50)
 CAPTCHA_FONT_SIZE = 34
+# The audio version of the captcha (a « Écouter » link) when flite is installed (Debian: flite).
+CAPTCHA_FLITE_PATH = env.str("CAPTCHA_FLITE_PATH", default=shutil.which("flite") or "") or None
 # For automated journeys only: the captcha then accepts the word PASSED. Never in production.
 CAPTCHA_TEST_MODE = env.bool("CAPTCHA_TEST_MODE", default=False)
 
