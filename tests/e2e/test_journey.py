@@ -37,65 +37,126 @@ def activation_path(live_server_url):
     return "/" + url.split("/", 3)[3]
 
 
-def run_with_the_mouse(journey):
+class Mouse:
+    """Clicks and fills, as most people do."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def fill(self, selector, value):
+        self.page.fill(selector, value)
+
+    def click(self, role, name):
+        self.page.get_by_role(role, name=name).first.click()
+
+    def tick(self, selector):
+        self.page.check(selector)
+
+    def attach(self, selector, file):
+        self.page.set_input_files(selector, file)
+
+
+class Keyboard(Mouse):
+    """Tab to each field or button, type, Enter or Space: no mouse at all."""
+
+    def _tab_until(self, script, arg, what, limit=120):
+        for _ in range(limit):
+            self.page.keyboard.press("Tab")
+            if self.page.evaluate(script, arg):
+                return
+        raise AssertionError(f"{what} cannot be reached with the Tab key")
+
+    def _focus(self, selector):
+        self._tab_until("sel => !!document.activeElement && document.activeElement.matches(sel)", selector, selector)
+
+    def fill(self, selector, value):
+        self._focus(selector)
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.type(value)
+
+    def click(self, role, name):
+        pattern = name.pattern if hasattr(name, "pattern") else "^" + re.escape(name) + "$"
+        tags = {"button": "BUTTON", "link": "A"}[role]
+        self._tab_until(
+            """([tag, pattern]) => {
+                const el = document.activeElement;
+                return !!el && el.tagName === tag && new RegExp(pattern).test(el.innerText.trim());
+            }""",
+            [tags, pattern],
+            f"{role} « {name} »",
+        )
+        self.page.keyboard.press("Enter")
+
+    def tick(self, selector):
+        self._focus(selector)
+        self.page.keyboard.press("Space")
+
+    def attach(self, selector, file):
+        # The file picker is the operating system's: reach the field by keyboard, then give the
+        # file as the picker would.
+        self._focus(selector)
+        self.page.set_input_files(selector, file)
+
+
+def run(journey, hands):
     page = journey.page
     journey.goto("/")
     journey.check("accueil")
-    page.get_by_role("link", name="Commencer mon inscription").click()
+    hands.click("link", "Commencer mon inscription")
 
     journey.check("compte")
-    page.get_by_role("button", name="Enregistrer et Configurer mon compte").click()
+    hands.click("button", "Enregistrer et Configurer mon compte")
     page.locator("#error-summary").wait_for()
     journey.check("compte-erreurs")
     for name, value in ACCOUNT.items():
-        page.fill(f"#id_compte-{name}", value)
-    page.fill("#id_compte-captcha_1", captcha_answer(page))
-    page.check("#id_compte-accept_terms")
-    page.get_by_role("button", name="Enregistrer et Configurer mon compte").click()
+        hands.fill(f"#id_compte-{name}", value)
+    hands.fill("#id_compte-captcha_1", captcha_answer(page))
+    hands.tick("#id_compte-accept_terms")
+    hands.click("button", "Enregistrer et Configurer mon compte")
 
     page.get_by_text("Étape 2 sur 4 — Rattachement à une structure").wait_for()
     journey.check("structure")
-    page.get_by_role("button", name="Rechercher", exact=True).click()
+    hands.click("button", "Rechercher")
     page.locator("#error-summary").wait_for()
     journey.check("structure-erreurs")
-    page.fill("#id_structure-identifier", "464 305 770 00248")
-    page.get_by_role("button", name="Rechercher", exact=True).click()
+    hands.fill("#id_structure-identifier", "464 305 770 00248")
+    hands.click("button", "Rechercher")
     page.get_by_text("1 structure trouvée.").wait_for()
     journey.check("structure-resultats")
-    page.get_by_role("button", name=re.compile("Créer cette structure")).click()
+    hands.click("button", re.compile("^Créer cette structure"))
 
     page.get_by_role("heading", name="Création d'une nouvelle structure").wait_for()
     journey.check("nouvelle-structure")
-    page.get_by_role("button", name="Étape suivante").click()
+    hands.click("button", "Étape suivante")
     page.get_by_text("Informations retrouvées dans le répertoire Sirene").wait_for()
     journey.check("nouvelle-structure-insee")
-    page.get_by_role("button", name="Étape suivante").click()
+    hands.click("button", "Étape suivante")
 
     page.get_by_text("Étape 3 sur 4 — Coordonnées bancaires").wait_for()
     journey.check("coordonnees-bancaires")
-    page.fill("#id_coordonnees-bancaires-account_name", BANK["account_name"])
-    page.fill("#id_coordonnees-bancaires-bban", "FR76 3000 6000 0112 3456 7890 188")
-    page.fill("#id_coordonnees-bancaires-bic", BANK["bic"])
-    page.set_input_files(
+    hands.fill("#id_coordonnees-bancaires-account_name", BANK["account_name"])
+    hands.fill("#id_coordonnees-bancaires-bban", "FR76 3000 6000 0112 3456 7890 188")
+    hands.fill("#id_coordonnees-bancaires-bic", BANK["bic"])
+    hands.attach(
         "#id_coordonnees-bancaires-rib_file", {"name": "rib.pdf", "mimeType": "application/pdf", "buffer": rib_pdf()}
     )
-    page.get_by_role("button", name="Valider").click()
+    hands.click("button", "Valider")
     page.locator("#error-summary").wait_for()
     journey.check("coordonnees-bancaires-erreurs")
-    page.fill("#id_coordonnees-bancaires-bban", BANK["bban"])
-    page.set_input_files(
+    hands.fill("#id_coordonnees-bancaires-bban", BANK["bban"])
+    hands.attach(
         "#id_coordonnees-bancaires-rib_file", {"name": "rib.pdf", "mimeType": "application/pdf", "buffer": rib_pdf()}
     )
-    page.get_by_role("button", name="Valider").click()
+    hands.click("button", "Valider")
 
     page.get_by_role("heading", name=re.compile("vérifiez votre messagerie")).wait_for()
     journey.check("courriel-envoye")
     journey.goto(activation_path(journey.base))
     page.get_by_role("heading", name="Activer votre compte").wait_for()
     journey.check("activation")
-    page.fill("#id_new_password1", PASSWORD)
-    page.fill("#id_new_password2", PASSWORD)
-    page.get_by_role("button", name="Activer mon compte").click()
+    hands.fill("#id_new_password1", PASSWORD)
+    hands.fill("#id_new_password2", PASSWORD)
+    hands.click("button", "Activer mon compte")
 
     page.get_by_role("heading", name="Accueil connecté").wait_for()
     journey.check("accueil-connecte")
@@ -104,13 +165,19 @@ def run_with_the_mouse(journey):
 
 def test_it_goes_through_the_journey_with_the_mouse(journey_factory):
     journey = journey_factory("souris")
-    run_with_the_mouse(journey)
+    run(journey, Mouse(journey.page))
+    journey.report()
+
+
+def test_it_goes_through_the_journey_with_the_keyboard_alone(journey_factory):
+    journey = journey_factory("clavier")
+    run(journey, Keyboard(journey.page))
     journey.report()
 
 
 def test_it_goes_through_the_journey_on_a_phone(journey_factory):
     journey = journey_factory("telephone-375px", viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
-    run_with_the_mouse(journey)
+    run(journey, Mouse(journey.page))
     # Nothing wider than the screen: no sideways scrolling on a phone.
     assert journey.page.evaluate("document.documentElement.scrollWidth") <= 375
     journey.report()
