@@ -36,11 +36,13 @@ class AccountDetails:
         return cls(**{name: data.get(name) or "" for name in cls.__dataclass_fields__})
 
 
-def register_supplier(details: AccountDetails):
+def register_supplier(details: AccountDetails, *, send_activation=True):
     """Create an inactive account without a usable password, and e-mail its activation link.
 
     Run inside the caller's transaction when there is one (the wizard's `done()`), so that the
-    account and what the later stages create land together or not at all.
+    account and what the later stages create land together or not at all. With
+    `send_activation=False` the caller sends another link that activates the account too (the
+    billing mandate's): the supplier gets one e-mail.
     """
     User = get_user_model()
     with transaction.atomic():
@@ -64,7 +66,8 @@ def register_supplier(details: AccountDetails):
             fax=details.fax,
             terms_accepted_at=timezone.now(),
         )
-        send_activation_email(user)
+        if send_activation:
+            send_activation_email(user)
     return user
 
 

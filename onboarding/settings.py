@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "axes",
     "django_ratelimit",
     "banking",
+    "mandates",
+    "invoices",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +117,8 @@ DEFAULT_FROM_EMAIL = env.str(
 
 # How long the account activation link sent by e-mail stays valid.
 ACTIVATION_LINK_MAX_AGE = env.int("ACTIVATION_LINK_MAX_AGE", default=24 * 60 * 60)
+# How long the billing mandate's signing link (which also activates a new account) stays valid.
+MANDATE_LINK_MAX_AGE = env.int("MANDATE_LINK_MAX_AGE", default=7 * 24 * 60 * 60)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]

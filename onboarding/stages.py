@@ -55,20 +55,21 @@ class StageState:
     action_url: str = ""
 
 
-def stage_states(user, dashboard, bank_state=None):
+def stage_states(user, dashboard, bank_state=None, mandate_state=None, structure=None):
     """Where `user` stands in the procedure, stage by stage, in the procedure's order.
 
     `dashboard` is the structures app's view of the user (structures, requests);
-    `bank_state` the banking app's view of the first structure the user manages.
+    `bank_state` and `mandate_state` the banking and mandates apps' views of `structure`, the
+    first structure the user manages.
     """
     from django.urls import reverse
 
-    account, structure, bank, mandate = STAGES
-    states = [StageState(account, done=True, status=_("Terminée"))]
+    account_stage, structure_stage, bank_stage, mandate_stage = STAGES
+    states = [StageState(account_stage, done=True, status=_("Terminée"))]
     if dashboard.memberships:
         states.append(
             StageState(
-                structure,
+                structure_stage,
                 done=True,
                 status=_("Terminée"),
                 action_label=_("+ Demander un rattachement"),
@@ -78,7 +79,7 @@ def stage_states(user, dashboard, bank_state=None):
     elif dashboard.pending_requests:
         states.append(
             StageState(
-                structure,
+                structure_stage,
                 done=False,
                 status=_("En attente de la décision du gestionnaire principal"),
             )
@@ -86,15 +87,15 @@ def stage_states(user, dashboard, bank_state=None):
     else:
         states.append(
             StageState(
-                structure,
+                structure_stage,
                 done=False,
                 status=_("À faire"),
                 action_label=_("+ Demander un rattachement"),
                 action_url=reverse("request_attachment"),
             )
         )
-    states.append(_bank_stage(bank, dashboard, bank_state))
-    states.append(StageState(mandate, done=False, status=_("À faire")))
+    states.append(_bank_stage(bank_stage, dashboard, bank_state))
+    states.append(_mandate_stage(mandate_stage, dashboard, mandate_state, structure))
     return states
 
 
@@ -114,3 +115,35 @@ def _bank_stage(stage, dashboard, bank_state):
     if bank_state.status == "rejected":
         return StageState(stage, done=False, status=_("Rejetées : ajoutez de nouvelles coordonnées bancaires"), **add)
     return StageState(stage, done=False, status=_("À faire"), **add)
+
+
+def _mandate_stage(stage, dashboard, mandate_state, structure):
+    from django.urls import reverse
+
+    if mandate_state is None:
+        if dashboard.memberships:
+            return StageState(stage, done=False, status=_("Souscrit par le gestionnaire principal de votre structure"))
+        return StageState(stage, done=False, status=_("À faire"))
+    if mandate_state.done:
+        return StageState(
+            stage,
+            done=True,
+            status=_("Terminée : mandat signé"),
+            action_label=_("Voir le mandat"),
+            action_url=reverse("mandates:detail", args=[mandate_state.mandate.pk]),
+        )
+    if mandate_state.status == "generated":
+        return StageState(
+            stage,
+            done=False,
+            status=_("Généré : à signer depuis le lien reçu par courriel"),
+            action_label=_("Voir le mandat"),
+            action_url=reverse("mandates:detail", args=[mandate_state.mandate.pk]),
+        )
+    return StageState(
+        stage,
+        done=False,
+        status=_("À faire") if mandate_state.status == "none" else _("Mandat annulé ou expiré : à souscrire de nouveau"),
+        action_label=_("+ Souscrire un mandat de facturation"),
+        action_url=reverse("mandates:subscribe") + f"?structure={structure.pk}",
+    )

@@ -18,6 +18,8 @@ urlpatterns = [
     path("activation/<str:token>/", views.activate, name="activate"),
     path("accueil/", views.home, name="home"),
     path("coordonnees-bancaires/", include("banking.urls")),
+    path("mandats/", include("mandates.urls")),
+    path("factures/", include("invoices.urls")),
     path("connexion/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/oubli/", views.PasswordResetView.as_view(), name="password_reset"),

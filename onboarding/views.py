@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from banking import services as banking_services
+from invoices import services as invoice_services
+from mandates import services as mandate_services
 from structures import services as structure_services
 
 from . import services
@@ -37,6 +39,7 @@ def registration_sent(request):
             "email": email,
             "registration": registration,
             "valid_hours": settings.ACTIVATION_LINK_MAX_AGE // 3600,
+            "mandate_days": settings.MANDATE_LINK_MAX_AGE // (24 * 3600),
             "resend_form": ResendActivationForm(initial={"email": email}),
         },
     )
@@ -91,7 +94,16 @@ def resend_activation(request):
     form = ResendActivationForm(request.POST)
     if not form.is_valid():
         return render(request, "onboarding/activation_invalid.html", {"resend_form": form}, status=400)
-    services.resend_activation_link(form.cleaned_data["email"])
+    email = form.cleaned_data["email"]
+    mandate = mandate_services.pending_mandate_of_inactive_account(email)
+    if mandate is not None:
+        # Its link activates the account too: send it again rather than a second kind of link.
+        try:
+            mandate_services.resend_signing_email(mandate, by=mandate.signatory)
+        except mandate_services.ResendLimitReached:
+            return rate_limited_response(request, minutes=60)
+    else:
+        services.resend_activation_link(email)
     # The same answer whether or not an account exists: this page must not tell who is registered.
     return render(request, "onboarding/activation_resent.html", {"email": form.cleaned_data["email"]})
 
@@ -100,11 +112,17 @@ def resend_activation(request):
 def home(request):
     board = structure_services.dashboard(request.user)
     managed = board.managed_structures
-    bank_state = banking_services.bank_details_state(managed[0]) if managed else None
+    structure = managed[0] if managed else None
+    bank_state = banking_services.bank_details_state(structure) if structure else None
+    mandate_state = mandate_services.mandate_state(structure) if structure else None
     return render(
         request,
         "onboarding/home.html",
-        {"stage_states": stage_states(request.user, board, bank_state), "dashboard": board},
+        {
+            "stage_states": stage_states(request.user, board, bank_state, mandate_state, structure),
+            "dashboard": board,
+            "can_deposit": invoice_services.can_deposit_for([m.structure_id for m in board.memberships]),
+        },
     )
 
 
@@ -127,8 +145,10 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 def rate_limited(request, exception):
     """django-ratelimit's view: a page that says when to try again, with HTTP 429."""
-    group = getattr(request, "ratelimit_group", "")
-    minutes = retry_minutes(group)
+    return rate_limited_response(request, minutes=retry_minutes(getattr(request, "ratelimit_group", "")))
+
+
+def rate_limited_response(request, minutes):
     response = render(request, "onboarding/rate_limited.html", {"minutes": minutes}, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response

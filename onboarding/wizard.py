@@ -15,8 +15,11 @@ from formtools.wizard.views import NamedUrlSessionWizardView
 
 from banking import services as banking_services
 from banking.forms import BankAccountForm
+from mandates import services as mandate_services
+from mandates.forms import MandateGenerationForm, mandate_blocks
 from structures import services as structure_services
 from structures.forms import NewStructureForm, StructureSearchForm
+from structures.models import Structure
 
 from .forms import AccountForm
 from .services import AccountDetails, register_supplier
@@ -28,12 +31,14 @@ ACCOUNT_STEP = "compte"
 STRUCTURE_STEP = "structure"
 NEW_STRUCTURE_STEP = "nouvelle-structure"
 BANK_STEP = "coordonnees-bancaires"
+MANDATE_STEP = "mandat"
 
 STEP_STAGE = {
     ACCOUNT_STEP: "compte",
     STRUCTURE_STEP: "structure",
     NEW_STRUCTURE_STEP: "structure",
     BANK_STEP: "banque",
+    MANDATE_STEP: "mandat",
 }
 
 REFRESH_CAPTCHA = "nouvelle_image"
@@ -61,6 +66,7 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         (STRUCTURE_STEP, StructureSearchForm),
         (NEW_STRUCTURE_STEP, NewStructureForm),
         (BANK_STEP, BankAccountForm),
+        (MANDATE_STEP, MandateGenerationForm),
     ]
     # Joining an existing structure ends the wizard there: its bank details (and its mandate)
     # belong to its main manager.
@@ -68,6 +74,7 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         ACCOUNT_STEP: is_anonymous,
         NEW_STRUCTURE_STEP: wants_new_structure,
         BANK_STEP: wants_new_structure,
+        MANDATE_STEP: wants_new_structure,
     }
     # The RIB waits here between steps, never under a served URL; formtools removes it when
     # the wizard ends, `purge_wizard_files` when it is abandoned.
@@ -150,7 +157,30 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         context.update(stage=stage, stages=STAGES, stage_count=len(STAGES))
         if self.steps.current == STRUCTURE_STEP:
             context.update(search=form.search_outcome(), export_query=form.export_query())
+        elif self.steps.current == MANDATE_STEP:
+            context["blocks"] = self._mandate_blocks()
         return context
+
+    def _mandate_blocks(self):
+        """The « Structure » and « Signataire » blocks from what the earlier steps hold."""
+        new_structure = self.get_form(
+            NEW_STRUCTURE_STEP,
+            data=self.storage.get_step_data(NEW_STRUCTURE_STEP),
+        )
+        if not new_structure.is_valid():
+            return []
+        details = new_structure.structure_details()
+        structure = Structure(**{f: getattr(details, f) for f in details.__dataclass_fields__})
+        if self.request.user.is_authenticated:
+            signatory = self.request.user
+        else:
+            account = self.get_cleaned_data_for_step(ACCOUNT_STEP) or {}
+            signatory = get_user_model()(
+                email=account.get("email", ""),
+                last_name=account.get("last_name", ""),
+                first_name=account.get("first_name", ""),
+            )
+        return mandate_blocks(structure, signatory)
 
     def render_done(self, form, **kwargs):
         try:
@@ -173,7 +203,9 @@ class OnboardingWizard(NamedUrlSessionWizardView):
             with transaction.atomic():
                 if ACCOUNT_STEP in form_dict:
                     details = AccountDetails.from_cleaned_data(form_dict[ACCOUNT_STEP].cleaned_data)
-                    user = register_supplier(details)
+                    # A new structure ends with the mandate, whose e-mailed link also
+                    # activates the account: one e-mail. Joining one ends with activation.
+                    user = register_supplier(details, send_activation=MANDATE_STEP not in form_dict)
                 if NEW_STRUCTURE_STEP in form_dict:
                     outcome = structure_services.create_structure(
                         user, form_dict[NEW_STRUCTURE_STEP].structure_details()
@@ -185,6 +217,8 @@ class OnboardingWizard(NamedUrlSessionWizardView):
                         banking_services.submit_bank_account(
                             structure=outcome.structure, user=user, cleaned_data=bank, rib_file=bank["rib_file"]
                         )
+                    if outcome.created and MANDATE_STEP in form_dict:
+                        mandate_services.generate_mandate(outcome.structure, user)
                 else:
                     outcome = structure_services.join_structure(
                         user, form_dict[STRUCTURE_STEP].cleaned_data["structure"]
@@ -210,12 +244,20 @@ class OnboardingWizard(NamedUrlSessionWizardView):
             "structure": outcome.structure.raison_sociale,
             "created": outcome.created,
             "requested": outcome.request is not None,
+            "mandate": outcome.created and MANDATE_STEP in form_dict,
         }
         if not self.request.user.is_authenticated:
             self.request.session[REGISTRATION_SESSION_KEY] = {"email": user.email, **summary}
             return redirect("registration_sent")
         if outcome.created:
-            messages.success(self.request, _("La structure « %s » est créée : vous en êtes le gestionnaire principal.") % summary["structure"])
+            messages.success(
+                self.request,
+                _(
+                    "La structure « %(structure)s » est créée : vous en êtes le gestionnaire principal. "
+                    "Un courriel vous est envoyé à %(email)s pour signer le mandat de facturation."
+                )
+                % {"structure": summary["structure"], "email": user.email},
+            )
         else:
             messages.success(
                 self.request,

@@ -131,7 +131,7 @@ def post_bank_details(client, rib=None, **overrides):
 
 
 def register_with_new_structure(client, siret=COMPANY_SIRET, **account):
-    """Account, « Créer cette structure » from the directory (confirmed), bank details: the end."""
+    """Account, « Créer cette structure » from the directory (confirmed), bank details, « Générer »."""
     response = post_step(client, "compte", account_data(**account))
     assert response["Location"] == step_url("structure"), response
     response = choose(client, f"siret:{siret}", identifier=siret)
@@ -141,5 +141,20 @@ def register_with_new_structure(client, siret=COMPANY_SIRET, **account):
     response = post_new_structure(client, identifier=siret, verified=siret)
     assert response["Location"] == step_url("coordonnees-bancaires"), response.context["wizard"]["form"].errors
     response = post_bank_details(client)
-    assert response["Location"] == step_url("fin"), response.context["wizard"]["form"].errors
+    assert response["Location"] == step_url("mandat"), response.context["wizard"]["form"].errors
+    response = post_step(client, "mandat", {}, captcha=None)  # « Générer »
+    assert response["Location"] == step_url("fin")
+    return client.get(response["Location"])
+
+
+def signing_link(message):
+    match = re.search(r"https?://\S+/mandats/signer/[^/\s]+/", message.body)
+    assert match, message.body
+    return match.group(0)
+
+
+def generate(client):
+    """The last step, « Générer », then the wizard's end."""
+    response = post_step(client, "mandat", {}, captcha=None)
+    assert response["Location"] == step_url("fin"), response
     return client.get(response["Location"])

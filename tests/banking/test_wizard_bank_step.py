@@ -59,7 +59,7 @@ def test_it_records_pending_bank_details_with_the_rib_and_cleans_the_wizard_file
 
 def test_it_keeps_the_file_between_steps_in_private_temporary_storage(at_bank_step):
     response = post_bank_details(at_bank_step)
-    assert response["Location"] == step_url("fin")
+    assert response["Location"] == step_url("mandat")
     assert len(wizard_files()) == 1
 
 
@@ -87,7 +87,8 @@ def test_it_refuses_a_missing_file(at_bank_step):
 
 
 def test_it_leaves_nothing_half_created_when_the_storage_fails(at_bank_step):
-    response = post_bank_details(at_bank_step)
+    post_bank_details(at_bank_step)
+    response = post_step(at_bank_step, "mandat", {}, captcha=None)
     with mock.patch("django.core.files.storage.FileSystemStorage._save", side_effect=OSError("disk full")):
         response = at_bank_step.get(response["Location"], follow=True)
     assert response.redirect_chain[-1][0] == step_url("coordonnees-bancaires")

@@ -31,9 +31,10 @@ def captcha_answer(page):
     return CaptchaStore.objects.get(hashkey=key).response
 
 
-def activation_path(live_server_url):
-    (message,) = [m for m in mail.outbox if "activation" in m.body]
-    url = re.search(r"https?://\S+/activation/[^/\s]+/", message.body).group(0)
+def signing_path():
+    """The link of the one e-mail the wizard sends: sign the mandate (and activate the account)."""
+    (message,) = mail.outbox
+    url = re.search(r"https?://\S+/mandats/signer/[^/\s]+/", message.body).group(0)
     return "/" + url.split("/", 3)[3]
 
 
@@ -149,17 +150,37 @@ def run(journey, hands):
     )
     hands.click("button", "Valider")
 
+    page.get_by_text("Étape 4 sur 4 — Souscription d'un mandat de facturation").wait_for()
+    journey.check("mandat")
+    hands.click("button", "Générer")
+
     page.get_by_role("heading", name=re.compile("vérifiez votre messagerie")).wait_for()
     journey.check("courriel-envoye")
-    journey.goto(activation_path(journey.base))
+    journey.goto(signing_path())
     page.get_by_role("heading", name="Activer votre compte").wait_for()
     journey.check("activation")
     hands.fill("#id_new_password1", PASSWORD)
     hands.fill("#id_new_password2", PASSWORD)
     hands.click("button", "Activer mon compte")
 
-    page.get_by_role("heading", name="Accueil connecté").wait_for()
+    page.get_by_role("heading", name="Valider un mandat").wait_for()
+    journey.check("valider-un-mandat")
+    hands.click("button", "Signer le mandat")
+    page.locator("#error-summary").wait_for()
+    journey.check("valider-un-mandat-erreurs")
+    hands.tick("#id_consent")
+    hands.click("button", "Signer le mandat")
+    page.get_by_role("heading", name="Mandat de facturation").wait_for()
+    journey.check("mandat-signe")
+    with page.expect_download() as download:
+        hands.click("link", "Exporter au format PDF")
+    assert open(download.value.path(), "rb").read(5) == b"%PDF-"
+
+    journey.goto("/accueil/")
     journey.check("accueil-connecte")
+    hands.click("link", "+ Déposer une facture")
+    page.get_by_role("heading", name="Déposer une facture").wait_for()
+    journey.check("deposer-une-facture")
     assert Structure.objects.get().identifier == COMPANY_SIRET
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from onboarding import services
 from tests.factories import DEFAULT_PASSWORD, PendingSupplierFactory, SupplierFactory
-from tests.wizard import activation_link, register_with_new_structure
+from tests.wizard import activation_link, register_with_new_structure, signing_link
 
 pytestmark = pytest.mark.django_db
 
@@ -17,30 +17,45 @@ def activation_path(user):
     return reverse("activate", args=[services.activation_token(user)])
 
 
-def test_it_goes_from_the_empty_wizard_to_the_connected_home(client, django_capture_on_commit_callbacks):
+def test_it_goes_from_the_empty_wizard_to_the_signed_mandate_and_the_deposit(client, django_capture_on_commit_callbacks):
+    from invoices.services import can_deposit
+    from mandates.models import BillingMandate
+
     assert "Commencer mon inscription" in client.get(reverse("landing")).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         register_with_new_structure(client)
-    link = activation_link(mail.outbox[0])
-    assert link.startswith("https://fournisseurs.grenoble.test/activation/")
+    # One e-mail: the mandate's signing link, which also activates the account.
+    (message,) = mail.outbox
+    link = signing_link(message)
+    assert link.startswith("https://fournisseurs.grenoble.test/mandats/signer/")
     path = link.removeprefix("https://fournisseurs.grenoble.test")
 
     response = client.get(path)
     assert response.status_code == 200
-    assert "Activer votre compte" in response.content.decode()
-    assert "claire.martin@menuiserie-martin.fr" in response.content.decode()
+    html = response.content.decode()
+    assert "Activer votre compte" in html and "claire.martin@menuiserie-martin.fr" in html
 
     response = client.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("home")
-
+    assert response["Location"] == path
     user = User.objects.get()
-    assert user.is_active
-    assert user.check_password(NEW_PASSWORD)
-    assert user.activated_at is not None
+    assert user.is_active and user.check_password(NEW_PASSWORD) and user.activated_at
 
-    home = client.get(reverse("home"))
-    html = home.content.decode()
+    html = client.get(path).content.decode()
+    assert "Valider un mandat" in html and "Signer le mandat" in html
+    home = client.get(reverse("home")).content.decode()
+    assert "+ Déposer une facture" not in home
+
+    mandate = BillingMandate.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            path, {"consent": "on", "document_sha256": mandate.compute_document_sha256(), "action": "signer"}
+        )
+    assert response.status_code == 302
+    mandate.refresh_from_db()
+    assert mandate.status == "signe"
+    assert can_deposit(user)
+
+    html = client.get(reverse("home")).content.decode()
     assert "Bonjour Claire Martin." in html
     for title in [
         "Création de votre compte",
@@ -49,11 +64,11 @@ def test_it_goes_from_the_empty_wizard_to_the_connected_home(client, django_capt
         "Souscription d&#x27;un mandat de facturation",
     ]:
         assert title in html
-    assert html.count("Terminée") == 2  # the account, and the structure it created
+    assert html.count("Terminée") == 3  # account, structure, mandate
     assert "En attente de validation par la Ville" in html  # the bank details sent
-    assert html.count("À faire") == 1  # the mandate
-    assert "Menuiserie Dauphinoise" in html
-    assert "Gestionnaire principal" in html
+    assert "Menuiserie Dauphinoise" in html and "Gestionnaire principal" in html
+    assert "+ Déposer une facture" in html
+    assert client.get(reverse("invoice_deposit")).status_code == 200
 
 
 def test_it_refuses_a_password_the_validators_reject(client):

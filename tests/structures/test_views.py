@@ -109,8 +109,9 @@ def test_it_exports_nothing_for_an_invalid_search(client):
 def test_it_shows_the_structures_with_their_role_on_the_home(client, django_assert_max_num_queries):
     membership = MainManagerFactory(structure__raison_sociale="Plomberie Alpine")
     client.force_login(membership.user)
-    # Session, user, memberships, pending requests, requests to decide, bank details.
-    with django_assert_max_num_queries(6):
+    # Session, user, memberships, pending requests, requests to decide, bank details, mandate,
+    # whether a signed mandate opens « + Déposer une facture ».
+    with django_assert_max_num_queries(8):
         html = client.get(reverse("home")).content.decode()
     assert "Plomberie Alpine" in html and "Gestionnaire principal" in html
     assert Structure.objects.count() == 1

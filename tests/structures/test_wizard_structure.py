@@ -10,6 +10,7 @@ from tests.wizard import (
     account_data,
     choose,
     field_errors,
+    generate,
     post_bank_details,
     post_new_structure,
     post_step,
@@ -153,7 +154,7 @@ def test_it_keeps_the_directory_values_whatever_is_posted(client):
     choose(client, "nouvelle", identifier="")
     post_new_structure(client, raison_sociale="Fraude SARL", verified=COMPANY_SIRET)
     post_bank_details(client)
-    client.get(step_url("fin"))
+    generate(client)
     assert Structure.objects.get().raison_sociale == "Menuiserie Dauphinoise"
 
 
@@ -173,8 +174,8 @@ def test_it_creates_a_structure_without_siret_typed_by_hand(client):
         country="DE",
     )
     assert response["Location"] == step_url("coordonnees-bancaires")
-    response = post_bank_details(client)
-    client.get(response["Location"])
+    post_bank_details(client)
+    generate(client)
     structure = Structure.objects.get()
     assert (structure.identifier_type, structure.identifier) == ("tva_ue", "DE136695976")
     assert not structure.verified_by_directory
@@ -196,8 +197,8 @@ def test_it_marks_a_structure_typed_during_an_outage_as_not_verified(client):
         city="Grenoble",
     )
     assert response["Location"] == step_url("coordonnees-bancaires")
-    response = post_bank_details(client)
-    client.get(response["Location"])
+    post_bank_details(client)
+    generate(client)
     assert Structure.objects.get().verified_by_directory is False
 
 

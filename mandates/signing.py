@@ -1,0 +1,127 @@
+"""« Valider un mandat »: the page the e-mailed link opens.
+
+GET only shows (mail scanners follow links); POST acts. For an account the wizard created and
+that has no password yet, the link first asks for one (it proves the address, as stage A's
+activation link does), then shows the mandate. A link that cannot be used shows why, and
+changes nothing.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from onboarding import services as account_services
+from onboarding.security import enforce_rate_limit
+
+from . import services
+from .forms import SignForm
+
+Reason = services.MandateLinkError
+WRONG_USER = "wrong_user"
+ACCOUNT_DISABLED = "account_disabled"
+
+LINK_ERROR_STATUS = {
+    Reason.INVALID: 400,
+    Reason.EXPIRED: 410,
+    Reason.USED: 410,
+    Reason.CANCELLED: 410,
+    WRONG_USER: 403,
+    ACCOUNT_DISABLED: 403,
+}
+
+CANCEL = "annuler"
+
+
+def _link_error(request, reason):
+    return render(
+        request,
+        "mandates/link_invalid.html",
+        {"reason": reason, "valid_days": settings.MANDATE_LINK_MAX_AGE // (24 * 3600)},
+        status=LINK_ERROR_STATUS[reason],
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign(request, token):
+    if request.method == "POST":
+        enforce_rate_limit(request, "mandate-signing")
+    try:
+        mandate = services.mandate_for_token(token)
+    except services.MandateLinkError as error:
+        return _link_error(request, error.reason)
+
+    signatory = mandate.signatory
+    if request.user.is_authenticated and request.user.pk != signatory.pk:
+        return _link_error(request, WRONG_USER)
+    if not signatory.is_active:
+        if signatory.has_usable_password():
+            return _link_error(request, ACCOUNT_DISABLED)  # switched off by staff, not new
+        return _choose_password(request, mandate)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+
+    form = SignForm(request.POST or None, mandate=mandate)
+    if request.method == "POST":
+        if request.POST.get("action") == CANCEL:
+            return _cancel(request, mandate)
+        if form.is_valid():
+            try:
+                services.sign_mandate(
+                    mandate,
+                    user=request.user,
+                    ip=request.META.get("REMOTE_ADDR"),
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                )
+            except services.MandateLinkError as error:
+                return _link_error(request, error.reason)  # signed by a click a moment earlier
+            except services.MandateError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Le mandat de facturation est signé. Vous pouvez déposer vos factures ; "
+                        "le mandat signé vous est envoyé par courriel, au format PDF."
+                    ),
+                )
+                return redirect("mandates:detail", pk=mandate.pk)
+    return render(
+        request,
+        "mandates/sign.html",
+        # The stored text was escaped when it was rendered; it is shown byte for byte.
+        {"mandate": mandate, "document": mark_safe(mandate.document_html), "form": form},
+    )
+
+
+def _choose_password(request, mandate):
+    signatory = mandate.signatory
+    form = SetPasswordForm(signatory, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = account_services.activate_account(signatory, form.cleaned_data["new_password1"])
+        except account_services.ActivationLinkError:
+            # Activated a moment ago (another tab, stage A's link): log in, then sign.
+            return redirect(request.path)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(request.path)
+    return render(request, "mandates/choose_password.html", {"form": form, "account": signatory, "mandate": mandate})
+
+
+def _cancel(request, mandate):
+    try:
+        services.cancel_mandate(mandate, by=request.user)
+    except services.MandateLinkError as error:
+        return _link_error(request, error.reason)
+    messages.info(
+        request,
+        _("Le mandat est annulé. Vous pouvez en générer un nouveau depuis votre accueil connecté."),
+    )
+    return redirect("mandates:detail", pk=mandate.pk)
