@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: demo test install install-dev migrate run clean
+.PHONY: demo test install install-dev migrate run clean lock
 
 $(PY):
 	@$(PYTHON) -c "import sys; assert sys.version_info >= (3, 11), sys.version" || { echo "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -35,6 +35,12 @@ node_modules/.installed: package.json package-lock.json
 test: install-dev node_modules/.installed
 	@command -v chromium >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ] || echo "No browser found: the browser tests (tests/e2e) will be skipped. Install one with: apt-get install chromium"
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The exact versions of the runtime and test dependencies, audited in CI.
+lock: install-dev
+	{ echo "# The exact versions the tests pass with (pip freeze of \`make test\`), audited by pip-audit in .ci/run."; \
+	  echo "# Regenerate with \`make lock\` after changing pyproject.toml."; \
+	  $(PIP) freeze --exclude-editable | grep -v -iE '^(pip-audit|bandit|cyclonedx-python-lib|rich|stevedore|pbr|markdown-it-py|mdurl|pygments|license-expression|boolean.py|cachecontrol|msgpack|packageurl-python|pip-requirements-parser|py-serializable|sortedcontainers|toml|tomli|tomli-w|defusedxml|filelock|platformdirs|lockfile)=='; } > requirements.lock
 
 clean:
 	rm -rf $(VENV) db.sqlite3 private-media staticfiles

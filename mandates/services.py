@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.emails import build_email, send_email_on_commit
+from onboarding.emails import build_email, deliver, send_email_on_commit
 from structures.models import Membership
 
 from . import texts
@@ -284,11 +284,12 @@ def _send_signed_confirmation(pk):
         )
         with mandate.signed_pdf.open("rb") as handle:
             message.attach(pdf_filename(mandate), handle.read(), "application/pdf")
-        message.send()
     except Exception:
-        # The signature is committed: a mail server down must not show the signatory an error
+        # The signature is committed: a failure here must not show the signatory an error
         # page that suggests it failed. The PDF stays downloadable from the mandate's page.
-        logger.exception("Could not send the signed mandate %s", pk)
+        logger.exception("Could not prepare the signed mandate %s", pk)
+        return
+    deliver(message)  # a mail server down: kept in the outbox, sent by retry_emails
 
 
 def can_manage(user, mandate):

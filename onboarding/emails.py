@@ -1,14 +1,23 @@
 """E-mails: each one is a subject, a text part and an HTML part rendered from templates.
 
 `templates/emails/<name>_subject.txt`, `<name>.txt` and `<name>.html`.
+
+A mail server that fails must never lose a registration nor show an error for something
+that is saved: the message is kept in the outbox (PendingEmail) and `manage.py retry_emails`
+sends it later.
 """
 
+import base64
+import logging
 from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 def build_email(name, to, context):
@@ -25,8 +34,76 @@ def build_email(name, to, context):
     return message
 
 
+def deliver(message):
+    """Send `message` now; if the mail server fails, keep it in the outbox. True when sent."""
+    try:
+        message.send()
+    except Exception as error:  # SMTP errors, refused connections, timeouts: all retried later
+        logger.warning("E-mail to %s not sent, kept for retry: %s", message.to, error)
+        keep_for_retry(message, error)
+        return False
+    return True
+
+
+def keep_for_retry(message, error):
+    from .models import PendingEmail
+
+    html = next((content for content, mimetype in message.alternatives if mimetype == "text/html"), "")
+    PendingEmail.objects.create(
+        recipient=message.to[0] if message.to else "",
+        recipients=list(message.to),
+        subject=message.subject,
+        body=message.body,
+        html=html,
+        attachments=[
+            {"filename": name, "content": base64.b64encode(content).decode(), "mimetype": mimetype}
+            for name, content, mimetype in message.attachments
+            if isinstance(content, bytes)
+        ],
+        last_error=str(error)[:1000],
+    )
+
+
+def message_of(pending):
+    message = EmailMultiAlternatives(
+        subject=pending.subject, body=pending.body, from_email=settings.DEFAULT_FROM_EMAIL, to=pending.recipients
+    )
+    if pending.html:
+        message.attach_alternative(pending.html, "text/html")
+    for attachment in pending.attachments:
+        message.attach(attachment["filename"], base64.b64decode(attachment["content"]), attachment["mimetype"])
+    return message
+
+
+def retry_pending_emails(limit=500):
+    """Send the outbox again; returns (sent, still failing)."""
+    from .models import PendingEmail
+
+    sent = failed = 0
+    for pending in PendingEmail.objects.filter(sent_at__isnull=True).order_by("created_at")[:limit]:
+        try:
+            message_of(pending).send()
+        except Exception as error:
+            pending.attempts += 1
+            pending.last_error = str(error)[:1000]
+            pending.save(update_fields=["attempts", "last_error"])
+            failed += 1
+        else:
+            pending.sent_at = timezone.now()
+            pending.attempts += 1
+            pending.save(update_fields=["sent_at", "attempts"])
+            sent += 1
+    return sent, failed
+
+
+def has_pending_email(address):
+    from .models import PendingEmail
+
+    return PendingEmail.objects.filter(recipient=address, sent_at__isnull=True).exists()
+
+
 def send_email(name, to, context):
-    build_email(name, to, context).send()
+    return deliver(build_email(name, to, context))
 
 
 def send_email_on_commit(name, to, context):

@@ -14,6 +14,7 @@ from mandates import services as mandate_services
 from structures import services as structure_services
 
 from . import services
+from .emails import has_pending_email
 from .security import enforce_rate_limit, retry_minutes
 from .stages import STAGES, stage_states
 from .wizard import REGISTRATION_SESSION_KEY
@@ -40,6 +41,7 @@ def registration_sent(request):
             "registration": registration,
             "valid_hours": settings.ACTIVATION_LINK_MAX_AGE // 3600,
             "mandate_days": settings.MANDATE_LINK_MAX_AGE // (24 * 3600),
+            "email_delayed": has_pending_email(email),
             "resend_form": ResendActivationForm(initial={"email": email}),
         },
     )

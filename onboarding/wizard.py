@@ -6,9 +6,11 @@ transaction (e-mails leave after commit). No password ever goes through it: the 
 stores every step's raw POST.
 """
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from formtools.wizard.views import NamedUrlSessionWizardView
@@ -41,6 +43,8 @@ STEP_STAGE = {
     MANDATE_STEP: "mandat",
 }
 
+logger = logging.getLogger(__name__)
+
 REFRESH_CAPTCHA = "nouvelle_image"
 SEARCH = "rechercher"
 JOIN_EXISTING = "rattachement"
@@ -48,6 +52,10 @@ REGISTRATION_SESSION_KEY = "onboarding_registration"
 
 
 class FilesNotSaved(Exception):
+    pass
+
+
+class NotSaved(Exception):
     pass
 
 
@@ -196,6 +204,15 @@ class OnboardingWizard(NamedUrlSessionWizardView):
                 ),
             )
             return redirect(self.get_step_url(BANK_STEP))
+        except NotSaved:
+            messages.error(
+                self.request,
+                _(
+                    "Votre inscription n'a pas pu être enregistrée, à cause d'un incident de notre côté : rien n'a "
+                    "été créé. Vos informations sont conservées : réessayez dans un instant."
+                ),
+            )
+            return redirect(self.get_step_url(self.steps.last))
 
     def done(self, form_list, form_dict, **kwargs):
         user = self.request.user
@@ -230,11 +247,22 @@ class OnboardingWizard(NamedUrlSessionWizardView):
             # The same wizard finished twice at once (double click): the first one created
             # everything and sent the e-mail; this one has nothing left to do.
             if ACCOUNT_STEP not in form_dict:
-                raise
+                raise NotSaved
             email = form_dict[ACCOUNT_STEP].cleaned_data["email"]
             if not get_user_model().objects.filter(email=email, is_active=False).exists():
-                raise
+                raise NotSaved
+            self.request.session[REGISTRATION_SESSION_KEY] = {
+                "email": email,
+                "structure": "",
+                "created": False,
+                "requested": False,
+                "mandate": MANDATE_STEP in form_dict,
+            }
             return redirect("registration_sent")
+        except DatabaseError as error:
+            # The database failed mid-way: the transaction rolled everything back.
+            logger.exception("The wizard could not be saved")
+            raise NotSaved from error
         except structure_services.AttachmentError as error:
             # Only a race gets here (the form checked it): say it, lose nothing else.
             messages.error(self.request, error.message)

@@ -292,7 +292,13 @@ def test_it_keeps_the_signature_when_the_mail_server_fails(
     mandate = sign(BillingMandateFactory(structure=structure, signatory=manager), manager, django_capture_on_commit_callbacks)
     mandate.refresh_from_db()
     assert mandate.status == "signe"
-    assert "Could not send the signed mandate" in caplog.text
+    assert "not sent, kept for retry" in caplog.text
+    # Kept in the outbox with its PDF, for `manage.py retry_emails`.
+    from onboarding.models import PendingEmail
+
+    pending = PendingEmail.objects.get()
+    assert pending.recipient == manager.notification_email
+    assert pending.attachments[0]["mimetype"] == "application/pdf"
 
 
 # Cancelling and expiring
