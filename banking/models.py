@@ -155,7 +155,8 @@ class BankAccount(models.Model):
                 name="bankaccount_superseded_has_date",
             ),
         ]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        # The IBAN one: finance staff search by IBAN (BankAccountAdmin.get_search_results).
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["iban"], name="bankaccount_iban_idx")]
 
     def __str__(self):
         # Masked: this text lands in admin messages, the admin log and the history list.

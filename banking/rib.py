@@ -5,11 +5,14 @@ The file is refused when it is too big (« taille maximale par fichier : 4096 ki
 PDF, damaged, encrypted, or when it carries active content that would run on the finance staff's
 computers (JavaScript, launch actions, embedded files). Otherwise its text is searched for IBANs
 and compared with the IBAN the supplier typed.
+
+The checks that are not about RIBs (`check_pdf_safety`) serve every PDF a supplier sends: the
+invoices app calls them with its own size limit and messages.
 """
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
@@ -78,6 +81,47 @@ class RibCheck:
     page_count: int
 
 
+@dataclass(frozen=True)
+class PdfRefusals:
+    """What a supplier reads when a PDF is refused, worded for what they are sending (a RIB, an
+    invoice…). The ValidationError codes are `<prefix>_<reason>`: rib_not_pdf, rib_damaged…"""
+
+    prefix: str
+    too_large: str
+    not_pdf: str
+    damaged: str
+    too_complex: str
+    encrypted: str
+    javascript: str
+    launch: str
+    embedded_file: str
+
+    def error(self, reason):
+        return ValidationError(getattr(self, reason), code=f"{self.prefix}_{reason}")
+
+
+RIB_REFUSALS = PdfRefusals(
+    prefix="rib",
+    too_large=MSG_RIB_TOO_LARGE,
+    not_pdf=MSG_RIB_NOT_PDF,
+    damaged=MSG_RIB_DAMAGED,
+    too_complex=MSG_RIB_TOO_COMPLEX,
+    encrypted=MSG_RIB_ENCRYPTED,
+    javascript=MSG_RIB_JAVASCRIPT,
+    launch=MSG_RIB_LAUNCH,
+    embedded_file=MSG_RIB_EMBEDDED_FILE,
+)
+
+
+@dataclass(frozen=True)
+class SafePdf:
+    """A PDF that passed check_pdf_safety: its bytes, and pypdf's reader on them."""
+
+    data: bytes
+    reader: PdfReader
+    page_count: int
+
+
 def check_rib(uploaded_file, typed_iban=None):
     """Check a RIB upload (a Django UploadedFile or any file object with read/seek).
 
@@ -86,9 +130,26 @@ def check_rib(uploaded_file, typed_iban=None):
     retrouvé dans le RIB » when the typed IBAN is in the text, « à vérifier » when no IBAN could
     be read (scanned RIB, or no IBAN typed to compare with).
     """
-    data = _read_bounded(uploaded_file)
+    pdf = check_pdf_safety(uploaded_file, max_size=MAX_RIB_SIZE, refusals=RIB_REFUSALS)
+    found = find_ibans(first_pages_text(pdf.reader, pdf.page_count))
+    if typed_iban and found:
+        typed = "".join(split_iban(typed_iban))
+        if typed not in found:
+            raise iban_mismatch_error(found)
+        return RibCheck(RibStatus.IBAN_FOUND, found, pdf.page_count)
+    return RibCheck(RibStatus.TO_REVIEW, found, pdf.page_count)
+
+
+def check_pdf_safety(uploaded_file, *, max_size, refusals, allowed_attachments=()):
+    """Read a PDF sent by a supplier and refuse it unless it is safe to open; a SafePdf.
+
+    Refused, with `refusals`' message: above `max_size` bytes, not a PDF, damaged, encrypted,
+    too many objects, or carrying active content. `allowed_attachments` names the files it may
+    embed, each once and nothing else (a Factur-X invoice carries its XML); by default none.
+    """
+    data = _read_bounded(uploaded_file, max_size, refusals)
     if not data.startswith(b"%PDF-"):
-        raise ValidationError(MSG_RIB_NOT_PDF, code="rib_not_pdf")
+        raise refusals.error("not_pdf")
 
     # pypdf raises many kinds of exceptions on malformed input (its own, but also ValueError,
     # KeyError, zlib errors…): for an untrusted upload any of them means « damaged ».
@@ -96,32 +157,26 @@ def check_rib(uploaded_file, typed_iban=None):
         reader = PdfReader(io.BytesIO(data), strict=True)
         encrypted = reader.is_encrypted
     except Exception:
-        raise ValidationError(MSG_RIB_DAMAGED, code="rib_damaged") from None
+        raise refusals.error("damaged") from None
     if encrypted:
         # Checked before touching any object: they cannot be read without the password.
-        raise ValidationError(MSG_RIB_ENCRYPTED, code="rib_encrypted")
+        raise refusals.error("encrypted")
     references = _object_references(reader)
     if len(references) > MAX_PDF_OBJECTS:
-        raise ValidationError(MSG_RIB_TOO_COMPLEX, code="rib_too_complex")
+        raise refusals.error("too_complex")
     try:
         page_count = len(reader.pages)
-        active_content = _active_content(reader, references)
+        scan = _active_content(reader, references)
     except Exception:
-        raise ValidationError(MSG_RIB_DAMAGED, code="rib_damaged") from None
+        raise refusals.error("damaged") from None
     if page_count == 0:
-        raise ValidationError(MSG_RIB_DAMAGED, code="rib_damaged")
-    for kind, message in ((_JAVASCRIPT, MSG_RIB_JAVASCRIPT), (_LAUNCH, MSG_RIB_LAUNCH),
-                          (_EMBEDDED_FILE, MSG_RIB_EMBEDDED_FILE)):
-        if kind in active_content:
-            raise ValidationError(message, code=f"rib_{kind}")
-
-    found = find_ibans(_first_pages_text(reader, page_count))
-    if typed_iban and found:
-        typed = "".join(split_iban(typed_iban))
-        if typed not in found:
-            raise iban_mismatch_error(found)
-        return RibCheck(RibStatus.IBAN_FOUND, found, page_count)
-    return RibCheck(RibStatus.TO_REVIEW, found, page_count)
+        raise refusals.error("damaged")
+    if _EMBEDDED_FILE in scan.kinds and scan.only_attachments(allowed_attachments):
+        scan.kinds.discard(_EMBEDDED_FILE)
+    for kind in (_JAVASCRIPT, _LAUNCH, _EMBEDDED_FILE):
+        if kind in scan.kinds:
+            raise refusals.error(kind)
+    return SafePdf(data, reader, page_count)
 
 
 def iban_mismatch_error(found_ibans):
@@ -136,16 +191,16 @@ def iban_mismatch_error(found_ibans):
     )
 
 
-def _read_bounded(uploaded_file):
-    """The file's bytes, never reading more than MAX_RIB_SIZE + 1 of them."""
+def _read_bounded(uploaded_file, max_size, refusals):
+    """The file's bytes, never reading more than max_size + 1 of them."""
     size = getattr(uploaded_file, "size", None)
-    if size is not None and size > MAX_RIB_SIZE:
-        raise ValidationError(MSG_RIB_TOO_LARGE, code="rib_too_large")
+    if size is not None and size > max_size:
+        raise refusals.error("too_large")
     uploaded_file.seek(0)
-    data = uploaded_file.read(MAX_RIB_SIZE + 1)  # + 1: tells a file at the limit from one above
+    data = uploaded_file.read(max_size + 1)  # + 1: tells a file at the limit from one above
     uploaded_file.seek(0)  # the caller saves it next
-    if len(data) > MAX_RIB_SIZE:  # .size missing or wrong
-        raise ValidationError(MSG_RIB_TOO_LARGE, code="rib_too_large")
+    if len(data) > max_size:  # .size missing or wrong
+        raise refusals.error("too_large")
     return data
 
 
@@ -158,45 +213,75 @@ def _object_references(reader):
     return references + [(number, 0) for number in reader.xref_objStm]
 
 
+@dataclass
+class _Scan:
+    kinds: set = field(default_factory=set)
+    # Names given by the file specifications that embed a file (/F, /UF; "" when unnamed), the
+    # object numbers of the embedded file streams, and whether an annotation shows one.
+    attachment_names: set = field(default_factory=set)
+    embedded_streams: set = field(default_factory=set)
+    attachment_annotation: bool = False
+
+    def only_attachments(self, allowed):
+        """Whether every embedded file is one of `allowed` (names), each at most once."""
+        allowed = {name.lower() for name in allowed}
+        return bool(
+            allowed
+            and not self.attachment_annotation
+            and self.attachment_names
+            and {name.lower() for name in self.attachment_names} <= allowed
+            and len(self.embedded_streams) <= len(allowed)
+        )
+
+
 def _active_content(reader, references):
-    """The kinds of active content found in any object of the file.
+    """What active content any object of the file holds (a _Scan).
 
     Every object in the cross-reference table is inspected, rather than the places a viewer
     looks (names tree, open action, page and annotation actions, outlines, form fields…): that
     list is long and easy to get incomplete, while a RIB has few objects. Stream data is not
     decoded, only the dictionaries.
     """
-    found = set()
+    scan = _Scan()
     for number, generation in references:
         stack = [reader.get_object(IndirectObject(number, generation, reader))]
         while stack:  # direct objects nested in this one; indirect ones are visited on their own
             obj = stack.pop()
             if isinstance(obj, DictionaryObject):
-                found |= _active_content_of(obj)
+                _scan_dictionary(obj, number, scan)
                 stack.extend(value for value in obj.values() if isinstance(value, (DictionaryObject, ArrayObject)))
             elif isinstance(obj, ArrayObject):
                 stack.extend(item for item in obj if isinstance(item, (DictionaryObject, ArrayObject)))
-    return found
+    return scan
 
 
-def _active_content_of(dictionary):
+def _scan_dictionary(dictionary, number, scan):
     def name(key):  # a name may sit behind an indirect reference, to hide it from naive scans
         value = dictionary.get(key)
         return value.get_object() if isinstance(value, IndirectObject) else value
 
-    found = set()
     action = name("/S")
     if "/JS" in dictionary or "/JavaScript" in dictionary or action == "/JavaScript":
-        found.add(_JAVASCRIPT)  # a JavaScript action, or the names tree of document scripts
+        scan.kinds.add(_JAVASCRIPT)  # a JavaScript action, or the names tree of document scripts
     if action == "/Launch":
-        found.add(_LAUNCH)
-    if ("/EmbeddedFiles" in dictionary or "/EF" in dictionary or name("/Type") == "/EmbeddedFile"
-            or name("/Subtype") == "/FileAttachment"):
-        found.add(_EMBEDDED_FILE)
-    return found
+        scan.kinds.add(_LAUNCH)
+    if name("/Subtype") == "/FileAttachment":
+        scan.kinds.add(_EMBEDDED_FILE)
+        scan.attachment_annotation = True
+    if name("/Type") == "/EmbeddedFile":
+        scan.kinds.add(_EMBEDDED_FILE)
+        scan.embedded_streams.add(number)
+    if "/EmbeddedFiles" in dictionary:
+        scan.kinds.add(_EMBEDDED_FILE)
+    if "/EF" in dictionary:
+        scan.kinds.add(_EMBEDDED_FILE)
+        scan.attachment_names |= {str(name(key)) for key in ("/F", "/UF") if name(key) is not None} or {""}
+        streams = name("/EF")
+        for value in streams.values() if isinstance(streams, DictionaryObject) else [streams]:
+            scan.embedded_streams.add(value.idnum if isinstance(value, IndirectObject) else id(value))
 
 
-def _first_pages_text(reader, page_count):
+def first_pages_text(reader, page_count):
     texts = []
     for index in range(min(page_count, MAX_PAGES_SCANNED)):
         try:

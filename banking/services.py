@@ -162,6 +162,8 @@ def _lock_pending(account):
 def _send_decision(account, template):
     recipient = _supplier_contact(account)
     if recipient:
+        # Decided by staff browsing in French: the supplier reads it in their own language.
+        language = account.created_by.language if account.created_by else None
         send_email_on_commit(
             template,
             recipient,
@@ -171,6 +173,7 @@ def _send_decision(account, template):
                 "details_url": _absolute(reverse("banking:detail", args=[account.pk])),
                 "add_url": _absolute(reverse("banking:add") + f"?structure={account.structure_id}"),
             },
+            language=language,
         )
 
 

@@ -1,15 +1,35 @@
-"""What the signed billing mandate unlocks: depositing invoices (« + Déposer une facture »).
+"""What the signed billing mandate unlocks: depositing invoices (« + Déposer une facture »), and
+the only place that records them and changes their status.
 
 A user may deposit invoices for the structures they belong to whose mandate is signed. When
 there is none, `deposit_access` says what is missing, for one structure, so that the refusal
-page can link to the step that fixes it.
+page can link to the step that fixes it. Views, the admin's buttons and the supplier's
+« Compléter » call the functions below, so that the checks, the history and the e-mails are
+the same everywhere.
 """
 
+import hashlib
+import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from banking.models import BankAccount
 from mandates.models import BillingMandate
 from mandates.services import MandateStatus, state_of
+from onboarding.emails import send_email_on_commit
 from structures.models import Membership
+
+from . import facturx
+from .models import PROCESS_PERMISSION, Invoice, InvoiceStatusChange, SupportingDocument
+from .pdf import render_invoice_pdf
 
 
 class Missing:
@@ -87,3 +107,309 @@ def can_deposit_for(structure_ids):
     if not structure_ids:
         return False
     return BillingMandate.objects.filter(structure_id__in=structure_ids, status=BillingMandate.Status.SIGNED).exists()
+
+
+# Depositing (« Déposer ») and entering (« Saisir ») an invoice
+
+MSG_NUMBER_USED = _(
+    "La facture n° %(number)s a déjà été déposée pour cette structure le %(deposited)s : une facture corrigée "
+    "doit porter un nouveau numéro."
+)
+MSG_SAME_FILE = _(
+    "Ce fichier a déjà été déposé le %(deposited)s : c'est la facture n° %(number)s du %(date)s. "
+    "Une facture corrigée doit être un nouveau fichier, avec un nouveau numéro."
+)
+MSG_NO_BANK_ACCOUNT = _("Choisissez les coordonnées bancaires sur lesquelles la facture sera payée.")
+
+
+class InvoiceError(Exception):
+    """A deposit that cannot be recorded; `field` names the form field `message` belongs to."""
+
+    def __init__(self, message, field=None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def validated_bank_accounts(structure):
+    """The bank details an invoice of `structure` may be paid on: the validated ones (one at most)."""
+    return BankAccount.objects.filter(structure=structure, status=BankAccount.Status.VALIDATED)
+
+
+def deposit_invoice(*, structure, user, data, content, original_name, facturx_xml=b"", facturx_profile=""):
+    """Record a deposited file (plain PDF or Factur-X), already checked by invoices.files."""
+    return _record(
+        structure=structure,
+        user=user,
+        data=data,
+        content=content,
+        original_name=original_name,
+        source=Invoice.Source.DEPOSITED,
+        facturx_xml=facturx_xml,
+        facturx_profile=facturx_profile,
+    )
+
+
+def enter_invoice(*, structure, user, data):
+    """Issue an entered invoice in the structure's name: its Factur-X PDF, then the record."""
+    _check_depositor(user, structure)
+    mandate = BillingMandate.objects.filter(structure=structure, status=BillingMandate.Status.SIGNED).first()
+    entered = facturx.EnteredInvoice(
+        structure=structure,
+        bank_account=data["bank_account"],
+        service=data["service"],
+        mandate_reference=mandate.reference if mandate else "",
+        number=data["number"],
+        issue_date=data["issue_date"],
+        delivery_date=data["delivery_date"],
+        description=data["description"],
+        amount_excl_tax=data["amount_excl_tax"],
+        vat_rate=data["vat_rate"],
+        vat_amount=data["vat_amount"],
+        amount_incl_tax=data["amount_incl_tax"],
+        engagement_number=data.get("engagement_number") or "",
+        city_siret=settings.CITY_SIRET,
+    )
+    xml = facturx.build_xml(entered)
+    title = f"Facture {entered.number} — {structure.raison_sociale}"
+    content = facturx.embed_xml(
+        render_invoice_pdf(entered, issued_at=timezone.now()), xml, title=title, author=structure.raison_sociale
+    )
+    return _record(
+        structure=structure,
+        user=user,
+        data=data,
+        content=content,
+        # The number may hold « / » or spaces: not in a file name.
+        original_name="facture-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", entered.number) + ".pdf",
+        source=Invoice.Source.ENTERED,
+        facturx_xml=xml,
+        facturx_profile=facturx.GENERATED_PROFILE,
+        extra={"vat_rate": entered.vat_rate, "description": entered.description},
+    )
+
+
+def _record(*, structure, user, data, content, original_name, source, facturx_xml, facturx_profile, extra=None):
+    """One transaction: the file, the row « Déposée », its first history line; the e-mail after.
+
+    The file is stored first; if anything after fails, it is removed, so that neither a row
+    without its file nor a file without its row is left behind.
+    """
+    _check_depositor(user, structure)
+    account = data["bank_account"]
+    if account.structure_id != structure.pk or account.status != BankAccount.Status.VALIDATED:
+        raise InvoiceError(MSG_NO_BANK_ACCOUNT, "bank_account")
+    sha256 = hashlib.sha256(content).hexdigest()
+    now = timezone.now()
+    invoice = Invoice(
+        structure=structure,
+        number=data["number"],
+        issue_date=data["issue_date"],
+        amount_excl_tax=data["amount_excl_tax"],
+        vat_amount=data["vat_amount"],
+        amount_incl_tax=data["amount_incl_tax"],
+        engagement_number=data.get("engagement_number") or "",
+        service=data["service"],
+        bank_account=account,
+        original_name=original_name,
+        sha256=sha256,
+        facturx_xml=facturx_xml.decode("utf-8", errors="replace") if facturx_xml else "",
+        facturx_profile=facturx_profile,
+        source=source,
+        status=Invoice.Status.DEPOSITED,
+        status_changed_at=now,
+        deposited_by=user,
+        deposited_at=now,
+        **(extra or {}),
+    )
+    with transaction.atomic():
+        check_not_deposited(structure, number=invoice.number, sha256=sha256)
+        invoice.file.save(original_name, ContentFile(content), save=False)
+        try:
+            with transaction.atomic():
+                invoice.save()
+                InvoiceStatusChange.objects.create(
+                    invoice=invoice, from_status="", to_status=invoice.status, changed_at=now, changed_by=user
+                )
+        except BaseException as error:
+            invoice.file.storage.delete(invoice.file.name)
+            if isinstance(error, IntegrityError):
+                check_not_deposited(structure, number=invoice.number, sha256=sha256)  # the other one won
+            raise
+        send_email_on_commit(
+            "invoice_deposited",
+            user.notification_email,
+            {"invoice": invoice, "structure": structure, "invoice_url": _absolute(invoice)},
+        )
+    return invoice
+
+
+def _check_depositor(user, structure):
+    # Views check it too; this is the last line, whatever calls the service.
+    if structure.pk not in {s.pk for s in deposit_access(user).structures}:
+        raise PermissionDenied("Depositing needs a membership of a structure whose mandate is signed.")
+
+
+def check_not_deposited(structure, *, number=None, sha256=None):
+    """InvoiceError naming the invoice of `structure` that already has this number, or this file."""
+    wanted = Q(pk__in=[])
+    if number is not None:
+        wanted |= Q(number=number)
+    if sha256 is not None:
+        wanted |= Q(sha256=sha256)
+    for existing in Invoice.objects.filter(wanted, structure=structure).only("number", "sha256", "issue_date",
+                                                                          "deposited_at"):
+        if existing.sha256 == sha256:
+            raise InvoiceError(
+                MSG_SAME_FILE % {
+                    "number": existing.number,
+                    "date": existing.issue_date.strftime("%d/%m/%Y"),
+                    "deposited": _paris(existing.deposited_at),
+                },
+                "file",
+            )
+        raise InvoiceError(MSG_NUMBER_USED % {"number": number, "deposited": _paris(existing.deposited_at)}, "number")
+
+
+def _paris(moment):
+    return timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M")
+
+
+def _absolute(invoice):
+    # E-mail links are built from SITE_URL, never from a request's Host header.
+    return settings.SITE_URL + reverse("invoice_detail", args=[invoice.pk])
+
+
+# Following an invoice: the status machine
+
+Status = Invoice.Status
+
+# Which status may follow which, for finance staff. « Complétée » is reached by the supplier
+# only (complete_invoice), once they add the documents a suspension asked for.
+TRANSITIONS = {
+    Status.DEPOSITED: (Status.MADE_AVAILABLE, Status.SUSPENDED, Status.REJECTED),
+    Status.MADE_AVAILABLE: (Status.SERVICE_DONE, Status.SUSPENDED, Status.REJECTED),
+    Status.COMPLETED: (Status.MADE_AVAILABLE, Status.SERVICE_DONE, Status.SUSPENDED, Status.REJECTED),
+    Status.SUSPENDED: (Status.REJECTED,),
+    Status.SERVICE_DONE: (Status.MANDATED, Status.SUSPENDED),
+    Status.MANDATED: (Status.PAYMENT,),
+    Status.PAYMENT: (),
+    Status.REJECTED: (),
+}
+# The supplier must read why: the reason of a rejection, the documents a suspension asks for.
+COMMENT_REQUIRED = (Status.REJECTED, Status.SUSPENDED)
+
+
+class InvoiceStateError(Exception):
+    """The invoice's status no longer allows this change (someone else changed it, or twice)."""
+
+
+def allowed_transitions(invoice):
+    return TRANSITIONS[invoice.status]
+
+
+def is_finance_staff(user):
+    return bool(user and user.is_active and user.is_staff and user.has_perm(PROCESS_PERMISSION))
+
+
+def change_status(invoice, to, *, by, comment=""):
+    """Finance staff move `invoice` to `to`; recorded in its history and e-mailed to the supplier."""
+    if not is_finance_staff(by):
+        raise PermissionDenied("Changing an invoice's status needs the invoices.process_invoice permission.")
+    comment = (comment or "").strip()
+    if to in COMMENT_REQUIRED and not comment:
+        raise ValueError("Rejecting or suspending an invoice needs a comment the supplier will read.")
+    with transaction.atomic():
+        locked = _lock(invoice)
+        if to not in TRANSITIONS[locked.status]:
+            raise InvoiceStateError(locked.get_status_display())
+        _move(locked, to, by=by, comment=comment)
+    return locked
+
+
+def complete_invoice(invoice, *, by, documents, comment=""):
+    """« Complétée »: a member of the structure adds the documents a suspension asked for.
+
+    `documents`: (file, original name, SHA-256) of PDFs checked by invoices.files. One
+    transaction; the files stored before a failure are removed.
+    """
+    if not Membership.objects.filter(user=by, structure_id=invoice.structure_id).exists():
+        raise PermissionDenied("Only a member of the invoice's structure may complete it.")
+    stored = []
+    with transaction.atomic():
+        locked = _lock(invoice)
+        if locked.status != Status.SUSPENDED:
+            raise InvoiceStateError(locked.get_status_display())
+        now = timezone.now()
+        try:
+            for uploaded, name, sha256 in documents:
+                document = SupportingDocument(invoice=locked, original_name=name, sha256=sha256, added_by=by,
+                                              added_at=now)
+                document.file.save(name, uploaded, save=False)
+                stored.append(document.file)
+                document.save()
+            _move(locked, Status.COMPLETED, by=by, comment=(comment or "").strip())
+        except BaseException:
+            for stored_file in stored:
+                stored_file.storage.delete(stored_file.name)
+            raise
+    return locked
+
+
+def _lock(invoice):
+    # of=("self",): lock the invoice's row only, not its structure's nor its service's.
+    return Invoice.objects.select_for_update(of=("self",)).select_related("structure").get(pk=invoice.pk)
+
+
+def _move(invoice, to, *, by, comment):
+    previous = invoice.status
+    invoice.status = to
+    invoice.status_changed_at = timezone.now()
+    fields = ["status", "status_changed_at"]
+    if to == Status.REJECTED:
+        invoice.rejection_reason = comment
+        fields.append("rejection_reason")
+    invoice.save(update_fields=fields)
+    InvoiceStatusChange.objects.create(
+        invoice=invoice, from_status=previous, to_status=to, changed_at=invoice.status_changed_at, changed_by=by,
+        comment=comment,
+    )
+    recipient = _supplier_contact(invoice)
+    if recipient:
+        send_email_on_commit(
+            "invoice_status_changed",
+            recipient,
+            {
+                "invoice": invoice,
+                "structure": invoice.structure,
+                "previous": Status(previous).label,
+                "current": Status(to).label,
+                "comment": comment,
+                "invoice_url": _absolute(invoice),
+            },
+        )
+
+
+def _supplier_contact(invoice):
+    """Who deposited the invoice, else the structure's main manager (the depositor may have left)."""
+    user = invoice.deposited_by
+    if user is None or not user.is_active:
+        user = invoice.structure.main_manager
+    return user.notification_email if user else None
+
+
+# What the supplier's pages and the connected home show
+
+
+def member_invoices(user):
+    """The invoices of the structures `user` belongs to, newest first."""
+    return Invoice.objects.filter(
+        Exists(Membership.objects.filter(structure=OuterRef("structure"), user=user))
+    ).select_related("structure", "service")
+
+
+def recent_invoices(structure_ids, limit=5):
+    """« Factures émises » on the connected home: one query, none without a structure."""
+    if not structure_ids:
+        return []
+    return list(Invoice.objects.filter(structure_id__in=structure_ids).select_related("service")[:limit])

@@ -169,6 +169,7 @@ def send_signing_email(mandate):
             "deadline": mandate.signing_deadline,
             "activates_account": not signatory.is_active and not signatory.has_usable_password(),
         },
+        language=signatory.language,
     )
 
 

@@ -15,22 +15,24 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
 
 
-def build_email(name, to, context):
+def build_email(name, to, context, language=None):
+    """The e-mail `name`, in `language` (by default the language of the current request)."""
     context = {"site_url": settings.SITE_URL, **context}
-    # A subject is one line: a template's trailing newline or a typed CRLF must not split it.
-    subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"emails/{name}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to] if isinstance(to, str) else list(to),
-    )
-    message.attach_alternative(render_to_string(f"emails/{name}.html", context), "text/html")
+    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
+        # A subject is one line: a template's trailing newline or a typed CRLF must not split it.
+        subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string(f"emails/{name}.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[to] if isinstance(to, str) else list(to),
+        )
+        message.attach_alternative(render_to_string(f"emails/{name}.html", context), "text/html")
     return message
 
 
@@ -102,10 +104,15 @@ def has_pending_email(address):
     return PendingEmail.objects.filter(recipient=address, sent_at__isnull=True).exists()
 
 
-def send_email(name, to, context):
-    return deliver(build_email(name, to, context))
+def send_email(name, to, context, language=None):
+    return deliver(build_email(name, to, context, language))
 
 
-def send_email_on_commit(name, to, context):
-    """Send once the current transaction has committed: never for a rolled-back record."""
-    transaction.on_commit(partial(send_email, name, to, context))
+def send_email_on_commit(name, to, context, language=None):
+    """Send once the current transaction has committed: never for a rolled-back record.
+
+    In `language`, or else in the language of the request that sends it (captured now: the
+    e-mail leaves after the request's language may have been reset).
+    """
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    transaction.on_commit(partial(send_email, name, to, context, language))

@@ -53,6 +53,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(_("date d'inscription"), default=timezone.now)
     activated_at = models.DateTimeField(_("activé le"), null=True, blank=True)
+    language = models.CharField(
+        _("langue"),
+        max_length=10,
+        choices=[("fr", "Français"), ("en", "English")],
+        default="fr",
+        help_text=_("La langue des courriels envoyés à cet utilisateur."),
+    )
 
     objects = UserManager()
 

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .emails import send_email_on_commit
 from .models import SupplierProfile
@@ -52,6 +52,8 @@ def register_supplier(details: AccountDetails, *, send_activation=True):
             last_name=details.last_name,
             first_name=details.first_name,
             is_active=False,
+            # The language the supplier registered in: the one of the e-mails they get later.
+            language=translation.get_language() or settings.LANGUAGE_CODE,
         )
         SupplierProfile.objects.create(
             user=user,
@@ -88,6 +90,7 @@ def send_activation_email(user):
             "activation_url": activation_url(user),
             "valid_hours": settings.ACTIVATION_LINK_MAX_AGE // 3600,
         },
+        language=user.language,
     )
 
 

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "onboarding.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -120,6 +121,8 @@ ACTIVATION_LINK_MAX_AGE = env.int("ACTIVATION_LINK_MAX_AGE", default=24 * 60 * 6
 # How long the billing mandate's signing link (which also activates a new account) stays valid.
 MANDATE_LINK_MAX_AGE = env.int("MANDATE_LINK_MAX_AGE", default=7 * 24 * 60 * 60)
 
+# French for everyone; English only when chosen with the switch in the header (a cookie for the
+# browser session), never guessed from the browser's Accept-Language.
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -11,6 +11,7 @@ wizard = OnboardingWizard.as_view(url_name="onboarding_step", done_step_name="fi
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("conditions-generales/", views.terms, name="terms"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
     path("inscription/courriel-envoye/", views.registration_sent, name="registration_sent"),
     re_path(r"^inscription/(?P<step>[a-z-]+)/$", wizard, name="onboarding_step"),
     path("inscription/", wizard, name="onboarding"),
@@ -35,6 +36,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("structures/", include("structures.urls")),
+    path("langue/", include("django.conf.urls.i18n")),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -28,6 +28,10 @@ def terms(request):
     return render(request, "onboarding/terms.html")
 
 
+def accessibility(request):
+    return render(request, "onboarding/accessibility.html")
+
+
 def registration_sent(request):
     registration = request.session.get(REGISTRATION_SESSION_KEY)
     if not registration:
@@ -117,13 +121,17 @@ def home(request):
     structure = managed[0] if managed else None
     bank_state = banking_services.bank_details_state(structure) if structure else None
     mandate_state = mandate_services.mandate_state(structure) if structure else None
+    structure_ids = [m.structure_id for m in board.memberships]
+    can_deposit = invoice_services.can_deposit_for(structure_ids)
     return render(
         request,
         "onboarding/home.html",
         {
             "stage_states": stage_states(request.user, board, bank_state, mandate_state, structure),
             "dashboard": board,
-            "can_deposit": invoice_services.can_deposit_for([m.structure_id for m in board.memberships]),
+            "can_deposit": can_deposit,
+            # Invoices exist only where a mandate was signed, and a signed one stays so: no query otherwise.
+            "issued_invoices": invoice_services.recent_invoices(structure_ids) if can_deposit else [],
         },
     )
 

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -8,7 +9,19 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .csv_export import csv_bytes
 from .forms import RefusalForm
+from .identifiers import IdentifierType
 from .models import AttachmentRequest, Membership, Structure
+
+
+def identifier_search(search_term, prefix=""):
+    """A SIRET (14 digits) or SIREN (9) typed in an admin search box, spaces allowed: an indexed
+    lookup on the structure's identifier, instead of « contains » over every search field, which
+    reads the whole table (100 000 rows for a city). None for any other term."""
+    compact = "".join(search_term.split())
+    if not compact.isdigit() or len(compact) not in (9, 14):
+        return None
+    lookup = "identifier" if len(compact) == 14 else "identifier__startswith"
+    return Q(**{f"{prefix}identifier_type": IdentifierType.SIRET, f"{prefix}{lookup}": compact})
 
 
 class MembershipInline(admin.TabularInline):
@@ -27,6 +40,12 @@ class StructureAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
     actions = ["export_csv"]
     list_per_page = 50
+
+    def get_search_results(self, request, queryset, search_term):
+        by_identifier = identifier_search(search_term)
+        if by_identifier is not None:
+            return queryset.filter(by_identifier), False
+        return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description=_("vérifiée par l'INSEE"), boolean=True, ordering="verified_by_directory")
     def verified(self, obj):

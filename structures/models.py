@@ -17,7 +17,8 @@ class Structure(models.Model):
     identifier_type = models.CharField(
         _("type d'identifiant"), max_length=20, choices=IdentifierType.choices, default=DEFAULT_IDENTIFIER_TYPE
     )
-    identifier = models.CharField(_("identifiant"), max_length=80)
+    # Indexed on its own (the unique constraint leads with the type): staff search by SIRET or SIREN.
+    identifier = models.CharField(_("identifiant"), max_length=80, db_index=True)
     raison_sociale = models.CharField(_("raison sociale"), max_length=150)
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     address = models.CharField(_("adresse"), max_length=150)

@@ -91,6 +91,7 @@ def _notify_main_manager(request):
         "attachment_requested",
         manager.notification_email,
         {"manager": manager, "requester": request.user, "structure": request.structure},
+        language=manager.language,
     )
 
 
@@ -135,6 +136,7 @@ def _decide(request, *, by, status, reason=""):
             "attachment_decided",
             locked.user.notification_email,
             {"request": locked, "requester": locked.user, "structure": locked.structure},
+            language=locked.user.language,
         )
     return locked
 

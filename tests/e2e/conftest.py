@@ -118,7 +118,8 @@ def journey_factory(browser, live_server, request):
     contexts = []
 
     def make(name, **context_options):
-        context = browser.new_context(locale="fr-FR", **context_options)
+        context_options.setdefault("locale", "fr-FR")
+        context = browser.new_context(**context_options)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

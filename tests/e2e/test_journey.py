@@ -5,6 +5,8 @@ import re
 import pytest
 from captcha.models import CaptchaStore
 from django.core import mail
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
 
 from structures.models import Structure
 from tests.banking.pdfs import rib_pdf
@@ -99,41 +101,55 @@ class Keyboard(Mouse):
         self.page.set_input_files(selector, file)
 
 
-def run(journey, hands):
+def run(journey, hands, language="fr"):
+    """The journey; every text looked for is the catalogue's, in `language`."""
+
+    def t(text, **values):
+        with translation.override(language):
+            return gettext(text) % values if values else gettext(text)
+
+    def step(number, title):
+        return t("Étape %(number)s sur %(count)s — %(title)s", number=number, count=4, title=t(title))
+
     page = journey.page
     journey.goto("/")
+    if language != "fr":
+        hands.click("button", {"en": "English"}[language])
+        page.wait_for_load_state("load")
     journey.check("accueil")
-    hands.click("link", "Commencer mon inscription")
+    hands.click("link", t("Commencer mon inscription"))
 
     journey.check("compte")
-    hands.click("button", "Enregistrer et Configurer mon compte")
+    hands.click("button", t("Enregistrer et Configurer mon compte"))
     page.locator("#error-summary").wait_for()
     journey.check("compte-erreurs")
     for name, value in ACCOUNT.items():
         hands.fill(f"#id_compte-{name}", value)
     hands.fill("#id_compte-captcha_1", captcha_answer(page))
     hands.tick("#id_compte-accept_terms")
-    hands.click("button", "Enregistrer et Configurer mon compte")
+    hands.click("button", t("Enregistrer et Configurer mon compte"))
 
-    page.get_by_text("Étape 2 sur 4 — Rattachement à une structure").wait_for()
+    page.get_by_text(step(2, "Rattachement à une structure")).wait_for()
     journey.check("structure")
-    hands.click("button", "Rechercher")
+    hands.click("button", t("Rechercher"))
     page.locator("#error-summary").wait_for()
     journey.check("structure-erreurs")
     hands.fill("#id_structure-identifier", "464 305 770 00248")
-    hands.click("button", "Rechercher")
-    page.get_by_text("1 structure trouvée.").wait_for()
+    hands.click("button", t("Rechercher"))
+    with translation.override(language):
+        found = ngettext("%(counter)s structure trouvée.", "%(counter)s structures trouvées.", 1) % {"counter": 1}
+    page.get_by_text(found).wait_for()
     journey.check("structure-resultats")
-    hands.click("button", re.compile("^Créer cette structure"))
+    hands.click("button", re.compile("^" + re.escape(t("Créer cette structure"))))
 
-    page.get_by_role("heading", name="Création d'une nouvelle structure").wait_for()
+    page.get_by_role("heading", name=t("Création d'une nouvelle structure")).wait_for()
     journey.check("nouvelle-structure")
-    hands.click("button", "Étape suivante")
-    page.get_by_text("Informations retrouvées dans le répertoire Sirene").wait_for()
+    hands.click("button", t("Étape suivante"))
+    page.get_by_text(t("Informations retrouvées dans le répertoire Sirene de l'INSEE : vérifiez-les, puis cliquez sur « Étape suivante ».")).wait_for()
     journey.check("nouvelle-structure-insee")
-    hands.click("button", "Étape suivante")
+    hands.click("button", t("Étape suivante"))
 
-    page.get_by_text("Étape 3 sur 4 — Coordonnées bancaires").wait_for()
+    page.get_by_text(step(3, "Coordonnées bancaires")).wait_for()
     journey.check("coordonnees-bancaires")
     hands.fill("#id_coordonnees-bancaires-account_name", BANK["account_name"])
     hands.fill("#id_coordonnees-bancaires-bban", "FR76 3000 6000 0112 3456 7890 188")
@@ -141,45 +157,48 @@ def run(journey, hands):
     hands.attach(
         "#id_coordonnees-bancaires-rib_file", {"name": "rib.pdf", "mimeType": "application/pdf", "buffer": rib_pdf()}
     )
-    hands.click("button", "Valider")
+    hands.click("button", t("Valider"))
     page.locator("#error-summary").wait_for()
     journey.check("coordonnees-bancaires-erreurs")
     hands.fill("#id_coordonnees-bancaires-bban", BANK["bban"])
+    # Our script (allowed by the CSP: a static file) shows the IBAN grouped by 4 as it is typed.
+    prefix = "IBAN: " if language == "en" else "IBAN : "
+    assert page.locator(".iban-preview").inner_text() == prefix + "FR76 3000 6000 0112 3456 7890 189"
     hands.attach(
         "#id_coordonnees-bancaires-rib_file", {"name": "rib.pdf", "mimeType": "application/pdf", "buffer": rib_pdf()}
     )
-    hands.click("button", "Valider")
+    hands.click("button", t("Valider"))
 
-    page.get_by_text("Étape 4 sur 4 — Souscription d'un mandat de facturation").wait_for()
+    page.get_by_text(step(4, "Souscription d'un mandat de facturation")).wait_for()
     journey.check("mandat")
-    hands.click("button", "Générer")
+    hands.click("button", t("Générer"))
 
-    page.get_by_role("heading", name=re.compile("vérifiez votre messagerie")).wait_for()
+    page.get_by_role("heading", name=t("Votre compte est enregistré : vérifiez votre messagerie")).wait_for()
     journey.check("courriel-envoye")
     journey.goto(signing_path())
-    page.get_by_role("heading", name="Activer votre compte").wait_for()
+    page.get_by_role("heading", name=t("Activer votre compte")).wait_for()
     journey.check("activation")
     hands.fill("#id_new_password1", PASSWORD)
     hands.fill("#id_new_password2", PASSWORD)
-    hands.click("button", "Activer mon compte")
+    hands.click("button", t("Activer mon compte"))
 
-    page.get_by_role("heading", name="Valider un mandat").wait_for()
+    page.get_by_role("heading", name=t("Valider un mandat")).wait_for()
     journey.check("valider-un-mandat")
-    hands.click("button", "Signer le mandat")
+    hands.click("button", t("Signer le mandat"))
     page.locator("#error-summary").wait_for()
     journey.check("valider-un-mandat-erreurs")
     hands.tick("#id_consent")
-    hands.click("button", "Signer le mandat")
-    page.get_by_role("heading", name="Mandat de facturation").wait_for()
+    hands.click("button", t("Signer le mandat"))
+    page.get_by_role("heading", name=t("Mandat de facturation"), exact=True).wait_for()
     journey.check("mandat-signe")
     with page.expect_download() as download:
-        hands.click("link", "Exporter au format PDF")
+        hands.click("link", t("Exporter au format PDF"))
     assert open(download.value.path(), "rb").read(5) == b"%PDF-"
 
     journey.goto("/accueil/")
     journey.check("accueil-connecte")
-    hands.click("link", "+ Déposer une facture")
-    page.get_by_role("heading", name="Déposer une facture").wait_for()
+    hands.click("link", t("+ Déposer une facture"))
+    page.get_by_role("heading", name=t("Déposer une facture"), exact=True).wait_for()
     journey.check("deposer-une-facture")
     assert Structure.objects.get().identifier == COMPANY_SIRET
 
@@ -201,4 +220,11 @@ def test_it_goes_through_the_journey_on_a_phone(journey_factory):
     run(journey, Mouse(journey.page))
     # Nothing wider than the screen: no sideways scrolling on a phone.
     assert journey.page.evaluate("document.documentElement.scrollWidth") <= 375
+    journey.report()
+
+
+def test_it_goes_through_the_journey_in_english(journey_factory):
+    journey = journey_factory("english", locale="en-GB")
+    run(journey, Mouse(journey.page), language="en")
+    assert journey.page.locator("html").get_attribute("lang") == "en"
     journey.report()

@@ -4,7 +4,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import BillingMandateFactory, MainManagerFactory, MembershipFactory, SupplierFactory
+from tests.factories import (
+    BankAccountFactory,
+    BillingMandateFactory,
+    MainManagerFactory,
+    MembershipFactory,
+    SupplierFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -13,9 +19,10 @@ URL = reverse("invoice_deposit")
 
 def test_it_opens_the_deposit_page_once_the_mandate_is_signed(client, django_assert_num_queries):
     mandate = BillingMandateFactory(signed=True, structure__raison_sociale="Menuiserie Martin")
+    BankAccountFactory(structure=mandate.structure, validated=True)
     client.force_login(mandate.signatory)
     client.get(reverse("home"))  # the session's first request writes it; not this page's cost
-    with django_assert_num_queries(4):  # session, user, memberships, mandates
+    with django_assert_num_queries(5):  # session, user, memberships, mandates, validated bank details
         response = client.get(URL)
     assert response.status_code == 200
     html = response.content.decode()
@@ -23,6 +30,9 @@ def test_it_opens_the_deposit_page_once_the_mandate_is_signed(client, django_ass
     assert "Le mandat de facturation est signé : le dépôt de factures est ouvert." in html
     assert "Menuiserie Martin" in html
     assert mandate.structure.identifier in html
+    # The two ways in, as on the public portal.
+    assert '<h2 id="deposer">Déposer le fichier de la facture</h2>' in html
+    assert f'href="{reverse("invoice_enter")}?structure={mandate.structure.pk}"' in html
 
 
 def test_it_explains_a_user_without_structure_how_to_get_one(client):
@@ -87,7 +97,18 @@ def test_it_sends_anonymous_visitors_to_the_login_page(client):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_it_answers_only_get(client):
+def test_it_answers_get_and_post_only(client):
     mandate = BillingMandateFactory(signed=True)
     client.force_login(mandate.signatory)
-    assert client.post(URL).status_code == 405
+    assert client.put(URL).status_code == 405
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_it_refuses_a_cancelled_mandate_whatever_the_method(client, method):
+    membership = MainManagerFactory(structure__raison_sociale="Menuiserie Martin")
+    BillingMandateFactory(structure=membership.structure, signatory=membership.user, cancelled=True)
+    client.force_login(membership.user)
+    for url in (URL, reverse("invoice_enter")):
+        response = getattr(client, method)(url)
+        assert response.status_code == 403
+        assert "Le mandat de facturation de Menuiserie Martin a été annulé" in response.content.decode()

@@ -1,0 +1,256 @@
+"""Invoices for the city's finance staff (group « Finance »), and the services they keep.
+
+An invoice is never edited here: its page shows the file, the Factur-X data and the history,
+with one button per status the current one may move to (invoices/services.py TRANSITIONS).
+Each button opens a confirmation with a comment — required to reject (the reason) or to suspend
+(the documents asked for) — and calls services.change_status, which records and e-mails it.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from structures.csv_export import csv_bytes
+
+from . import services
+from .models import Invoice, InvoiceStatusChange, Service, SupportingDocument
+
+Status = Invoice.Status
+
+COMMENT_MESSAGES = {
+    Status.REJECTED: _("Indiquez le motif du rejet : le fournisseur doit savoir quoi corriger."),
+    Status.SUSPENDED: _("Indiquez les pièces demandées au fournisseur."),
+}
+BUTTON_LABELS = {
+    Status.MADE_AVAILABLE: _("Mettre à disposition"),
+    Status.SERVICE_DONE: _("Constater le service fait"),
+    Status.MANDATED: _("Mandater"),
+    Status.PAYMENT: _("Mettre en paiement"),
+    Status.REJECTED: _("Rejeter (motif)"),
+    Status.SUSPENDED: _("Suspendre (pièces demandées)"),
+}
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "engagement_required", "is_active"]
+    list_filter = ["engagement_required", "is_active"]
+    search_fields = ["code", "name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # invoices point at it: untick « proposé aux fournisseurs » instead
+
+
+class StatusChangeForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Commentaire"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("Le fournisseur le lit dans le courriel qui lui annonce le changement."),
+    )
+
+    def __init__(self, *args, to, **kwargs):
+        super().__init__(*args, **kwargs)
+        if to in COMMENT_MESSAGES:
+            field = self.fields["comment"]
+            field.required = True
+            field.label = _("Motif du rejet") if to == Status.REJECTED else _("Pièces demandées")
+            field.error_messages["required"] = COMMENT_MESSAGES[to]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StatusChangeInline(ReadOnlyInline):
+    model = InvoiceStatusChange
+    fields = readonly_fields = ["changed_at", "from_status", "to_status", "changed_by", "comment"]
+
+
+class SupportingDocumentInline(ReadOnlyInline):
+    model = SupportingDocument
+    fields = readonly_fields = ["document_link", "added_at", "added_by", "sha256"]
+
+    @admin.display(description=_("fichier"))
+    def document_link(self, obj):
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse("invoice_document", args=[obj.invoice_id, obj.pk]),
+            obj.original_name,
+        )
+
+
+FIELDSETS = [
+    (None, {"fields": ["structure", "number", "status", "status_changed_at", "rejection_reason", "source"]}),
+    (
+        _("Données de la facture"),
+        {"fields": ["issue_date", "amount_excl_tax", "vat_amount", "amount_incl_tax", "vat_rate", "description",
+                    "service", "engagement_number", "bank_account"]},
+    ),
+    (_("Fichier"), {"fields": ["file_link", "original_name", "sha256", "deposited_by", "deposited_at"]}),
+    (_("Factur-X"), {"fields": ["facturx_profile", "facturx_xml_display"]}),
+]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    change_form_template = "admin/invoices/invoice/change_form.html"
+    list_display = ["number", "structure", "issue_date", "amount_incl_tax", "service", "status", "source",
+                    "deposited_at", "file_link"]
+    list_filter = ["status", "service", ("structure", admin.RelatedOnlyFieldListFilter), "source"]
+    list_select_related = ["structure", "service"]
+    search_fields = ["number", "engagement_number", "structure__raison_sociale", "structure__identifier"]
+    fieldsets = FIELDSETS
+    inlines = [StatusChangeInline, SupportingDocumentInline]
+    actions = ["export_csv"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for _title, options in FIELDSETS for name in options["fields"]]
+
+    def has_add_permission(self, request):
+        return False  # suppliers deposit invoices from their own pages
+
+    def has_change_permission(self, request, obj=None):
+        return False  # statuses change through the buttons, i.e. the services
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an invoice received is kept, with its history
+
+    def has_process_permission(self, request):
+        return services.is_finance_staff(request.user)
+
+    @admin.display(description=_("fichier"))
+    def file_link(self, obj):
+        # The view checks the permission again; never a media URL.
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>', reverse("invoice_download", args=[obj.pk]), _("PDF")
+        )
+
+    @admin.display(description=_("XML Factur-X"))
+    def facturx_xml_display(self, obj):
+        if not obj.facturx_xml:
+            return "—"
+        return format_html('<pre style="white-space: pre-wrap; max-height: 30em; overflow: auto;">{}</pre>',
+                           obj.facturx_xml)
+
+    # --- one button per allowed transition -----------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/statut/<str:to>/",
+                self.admin_site.admin_view(self.change_status_view),
+                name="%s_%s_change_status" % info,
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        transitions = []
+        invoice = self.get_object(request, unquote(object_id))
+        if invoice is not None and self.has_process_permission(request):
+            transitions = [(to, BUTTON_LABELS[to]) for to in services.allowed_transitions(invoice)]
+        extra_context = {**(extra_context or {}), "transitions": transitions}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def change_status_view(self, request, object_id, to):
+        if not self.has_process_permission(request):
+            raise PermissionDenied
+        invoice = self.get_object(request, unquote(object_id))
+        if invoice is None or to not in Status.values:
+            raise Http404
+        change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[invoice.pk])
+        if to not in services.allowed_transitions(invoice):
+            self._refuse(request, invoice, to)
+            return HttpResponseRedirect(change_url)
+        form = StatusChangeForm(request.POST or None, to=to)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.change_status(invoice, to, by=request.user, comment=form.cleaned_data["comment"])
+            except services.InvoiceStateError:
+                self._refuse(request, invoice, to)
+            else:
+                self.log_change(request, invoice, str(_("Statut : %(status)s.") % {"status": Status(to).label}))
+                self.message_user(
+                    request,
+                    _("%(invoice)s : %(status)s. Le fournisseur en est informé par courriel.")
+                    % {"invoice": invoice, "status": Status(to).label},
+                )
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("%(invoice)s : %(action)s") % {"invoice": invoice, "action": BUTTON_LABELS[to]},
+            "opts": self.opts,
+            "original": invoice,
+            "form": form,
+            "target": Status(to).label,
+            "button": BUTTON_LABELS[to],
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/invoices/invoice/change_status.html", context)
+
+    def _refuse(self, request, invoice, to):
+        invoice.refresh_from_db(fields=["status"])
+        self.message_user(
+            request,
+            _("Cette facture ne peut pas passer au statut « %(to)s » depuis le statut « %(status)s ».")
+            % {"to": Status(to).label, "status": invoice.get_status_display()},
+            messages.ERROR,
+        )
+
+    # --- for the finance team's spreadsheets ---------------------------------------------
+
+    @admin.action(description=_("Exporter les factures sélectionnées (CSV)"))
+    def export_csv(self, request, queryset):
+        header = [
+            _("Structure"), _("Identifiant"), _("Numéro de facture"), _("Date d'émission"), _("Montant HT"),
+            _("TVA"), _("Montant TTC"), _("Code service"), _("Service"), _("Numéro d'engagement"), _("Statut"),
+            _("Origine"), _("Déposée le"), _("Dernier changement"),
+        ]
+        rows = (
+            [
+                invoice.structure.raison_sociale,
+                invoice.structure.identifier,
+                invoice.number,
+                invoice.issue_date.strftime("%d/%m/%Y"),
+                _decimal_comma(invoice.amount_excl_tax),
+                _decimal_comma(invoice.vat_amount),
+                _decimal_comma(invoice.amount_incl_tax),
+                invoice.service.code,
+                invoice.service.name,
+                invoice.engagement_number,
+                invoice.get_status_display(),
+                invoice.get_source_display(),
+                _paris(invoice.deposited_at),
+                _paris(invoice.status_changed_at),
+            ]
+            for invoice in queryset.select_related("structure", "service").order_by("deposited_at", "pk").iterator()
+        )
+        response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="factures.csv"'
+        return response
+
+
+def _decimal_comma(amount):
+    # A French spreadsheet reads « 1234,56 » as a number, « 1234.56 » as text.
+    return format(amount, "f").replace(".", ",")
+
+
+def _paris(moment):
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")

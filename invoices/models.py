@@ -1,0 +1,205 @@
+"""Invoices sent to the Ville de Grenoble once a structure's billing mandate is signed.
+
+Life of an Invoice, changed only by invoices/services.py (its TRANSITIONS say exactly which
+status may follow which; finance staff make every change but « Complétée »):
+
+    déposée → mise à disposition → service fait → mandatée → mise en paiement
+    rejetée (with a reason; a corrected invoice needs a new number), before « service fait »
+    suspendue (documents asked) → complétée, when the supplier adds them; processing goes on
+
+Every change, the deposit included, is a row of InvoiceStatusChange (who, when, from, to,
+comment): the supplier's invoice page and the admin show that history.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from banking.storage import get_private_storage
+
+PROCESS_PERMISSION = "invoices.process_invoice"
+VIEW_PERMISSION = "invoices.view_invoice"
+
+# Factur-X profiles (levels), as the standard writes them.
+PROFILE_LABELS = {
+    "minimum": "MINIMUM",
+    "basicwl": "BASIC WL",
+    "basic": "BASIC",
+    "en16931": "EN 16931",
+    "extended": "EXTENDED",
+}
+
+
+def invoice_upload_to(instance, filename):
+    # A random name: the path must tell nothing about the structure it belongs to.
+    return f"factures/{uuid.uuid4().hex}.pdf"
+
+
+def document_upload_to(instance, filename):
+    return f"factures/pieces/{uuid.uuid4().hex}.pdf"
+
+
+class Service(models.Model):
+    """A service of the city that orders (« code service »), kept by finance staff in the admin."""
+
+    code = models.CharField(_("code service"), max_length=100, unique=True)
+    name = models.CharField(_("nom"), max_length=150)
+    engagement_required = models.BooleanField(
+        _("numéro d'engagement obligatoire"),
+        default=False,
+        help_text=_("Les factures adressées à ce service doivent porter le numéro d'engagement du bon de commande."),
+    )
+    is_active = models.BooleanField(
+        _("proposé aux fournisseurs"), default=True, help_text=_("Décochez plutôt que supprimer un service.")
+    )
+
+    class Meta:
+        verbose_name = _("service de la Ville")
+        verbose_name_plural = _("services de la Ville")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Invoice(models.Model):
+    class Source(models.TextChoices):
+        DEPOSITED = "deposee", _("Déposée")
+        ENTERED = "saisie", _("Saisie")
+
+    class Status(models.TextChoices):
+        DEPOSITED = "deposee", _("Déposée")
+        MADE_AVAILABLE = "mise_a_disposition", _("Mise à disposition")
+        SERVICE_DONE = "service_fait", _("Service fait")
+        MANDATED = "mandatee", _("Mandatée")
+        PAYMENT = "mise_en_paiement", _("Mise en paiement")
+        REJECTED = "rejetee", _("Rejetée")
+        SUSPENDED = "suspendue", _("Suspendue")
+        COMPLETED = "completee", _("Complétée")
+
+    structure = models.ForeignKey(
+        "structures.Structure", on_delete=models.PROTECT, related_name="invoices", verbose_name=_("structure")
+    )
+    number = models.CharField(_("numéro de facture"), max_length=20)
+    issue_date = models.DateField(_("date d'émission"))
+    amount_excl_tax = models.DecimalField(_("montant HT"), max_digits=12, decimal_places=2)
+    vat_amount = models.DecimalField(_("montant de TVA"), max_digits=12, decimal_places=2)
+    amount_incl_tax = models.DecimalField(_("montant TTC"), max_digits=12, decimal_places=2)
+    vat_rate = models.DecimalField(
+        _("taux de TVA"), max_digits=4, decimal_places=2, null=True, blank=True, help_text=_("Factures saisies.")
+    )
+    description = models.CharField(_("désignation"), max_length=300, blank=True, help_text=_("Factures saisies."))
+    engagement_number = models.CharField(_("numéro d'engagement"), max_length=50, blank=True)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("service"))
+    bank_account = models.ForeignKey(
+        "banking.BankAccount",
+        # The details it is paid on: they outlive the invoice's payment, never silently.
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        verbose_name=_("coordonnées bancaires"),
+    )
+
+    file = models.FileField(_("fichier"), storage=get_private_storage, upload_to=invoice_upload_to, max_length=255)
+    original_name = models.CharField(_("nom du fichier déposé"), max_length=255)
+    sha256 = models.CharField(_("empreinte SHA-256 du fichier"), max_length=64)
+    facturx_xml = models.TextField(_("XML Factur-X"), blank=True)
+    facturx_profile = models.CharField(_("profil Factur-X"), max_length=20, blank=True)
+    source = models.CharField(_("origine"), max_length=10, choices=Source.choices)
+
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.DEPOSITED)
+    status_changed_at = models.DateTimeField(_("dernier changement"))
+    rejection_reason = models.TextField(_("motif du rejet"), max_length=1000, blank=True)
+
+    deposited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("déposée par"),
+    )
+    deposited_at = models.DateTimeField(_("déposée le"), help_text=_("Le délai de paiement court à partir de ce moment."))
+
+    class Meta:
+        verbose_name = _("facture")
+        verbose_name_plural = _("factures")
+        ordering = ["-deposited_at", "-pk"]
+        permissions = [("process_invoice", _("Peut faire avancer les factures (statuts)"))]
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "number"], name="invoice_number_unique_per_structure"),
+            # The same file twice is the same invoice twice.
+            models.UniqueConstraint(fields=["structure", "sha256"], name="invoice_file_unique_per_structure"),
+            models.CheckConstraint(condition=Q(amount_excl_tax__gt=0), name="invoice_amount_excl_tax_positive"),
+            models.CheckConstraint(condition=Q(vat_amount__gte=0), name="invoice_vat_amount_not_negative"),
+            models.CheckConstraint(condition=Q(amount_incl_tax__gt=0), name="invoice_amount_incl_tax_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="rejetee") | ~Q(rejection_reason=""), name="invoice_rejection_has_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "deposited_at"])]
+
+    def __str__(self):
+        return _("Facture n° %(number)s") % {"number": self.number}
+
+    @property
+    def facturx_profile_label(self):
+        return PROFILE_LABELS.get(self.facturx_profile, self.facturx_profile)
+
+
+class InvoiceStatusChange(models.Model):
+    """One line of an invoice's history: its deposit (from "") or a change of status."""
+
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("facture")
+    )
+    from_status = models.CharField(_("ancien statut"), max_length=20, choices=Invoice.Status.choices, blank=True)
+    to_status = models.CharField(_("nouveau statut"), max_length=20, choices=Invoice.Status.choices)
+    changed_at = models.DateTimeField(_("le"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    comment = models.TextField(_("commentaire"), max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = _("changement de statut")
+        verbose_name_plural = _("historique des statuts")
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
+
+
+class SupportingDocument(models.Model):
+    """A document the supplier added to a suspended invoice (« pièces complémentaires »)."""
+
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="documents", verbose_name=_("facture")
+    )
+    file = models.FileField(_("fichier"), storage=get_private_storage, upload_to=document_upload_to, max_length=255)
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ajoutée par"),
+    )
+    added_at = models.DateTimeField(_("ajoutée le"))
+
+    class Meta:
+        verbose_name = _("pièce complémentaire")
+        verbose_name_plural = _("pièces complémentaires")
+        ordering = ["added_at", "pk"]
+
+    def __str__(self):
+        return self.original_name

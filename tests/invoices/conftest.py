@@ -1,0 +1,59 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from tests.factories import BankAccountFactory, BillingMandateFactory, ServiceFactory, UserFactory
+
+SIRET = "46430577000248"
+
+
+@pytest.fixture
+def mandate(db):
+    """Menuiserie Martin: signed mandate, validated bank details; its signatory is main manager."""
+    mandate = BillingMandateFactory(
+        signed=True,
+        structure__raison_sociale="Menuiserie Martin",
+        structure__identifier=SIRET,
+        signatory__email="claire@menuiserie-martin.fr",
+        signatory__first_name="Claire",
+        signatory__last_name="Martin",
+    )
+    BankAccountFactory(structure=mandate.structure, validated=True, created_by=mandate.signatory)
+    return mandate
+
+
+@pytest.fixture
+def structure(mandate):
+    return mandate.structure
+
+
+@pytest.fixture
+def supplier(mandate):
+    return mandate.signatory
+
+
+@pytest.fixture
+def account(structure):
+    return structure.bank_accounts.get()
+
+
+@pytest.fixture
+def service(db):
+    return ServiceFactory(code="VOIRIE", name="Voirie")
+
+
+@pytest.fixture
+def engagement_service(db):
+    return ServiceFactory(code="ECOLES", name="Écoles", engagement_required=True)
+
+
+@pytest.fixture
+def finance(db):
+    user = UserFactory(is_staff=True, email="agent.finances@grenoble.fr", first_name="Paul", last_name="Agent")
+    user.groups.add(Group.objects.get(name="Finance"))
+    return user
+
+
+@pytest.fixture
+def logged_in(client, supplier):
+    client.force_login(supplier)
+    return client
