@@ -13,19 +13,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from onboarding.security import enforce_rate_limit
-from structures.models import Membership, Structure
+from structures.models import Membership
+from structures.services import managed_structures
 
 from . import services
 from .forms import BankAccountForm, ManagedStructureForm
 from .models import REVIEW_PERMISSION, BankAccount
 
 logger = logging.getLogger(__name__)
-
-
-def _managed_structures(user):
-    return Structure.objects.filter(
-        memberships__user=user, memberships__role=Membership.Role.MAIN_MANAGER
-    ).order_by("raison_sociale")
 
 
 @login_required
@@ -36,7 +31,7 @@ def add(request):
     The structure comes from `?structure=<pk>`, or is the only one the user manages, or is
     chosen in a select when they manage several.
     """
-    managed = _managed_structures(request.user)
+    managed = managed_structures(request.user)
     requested = request.GET.get("structure")
     structure, structure_form = None, None
     if requested is not None:

@@ -16,20 +16,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from structures.models import Membership, Structure
+from structures.models import Membership
+from structures.services import managed_structures
 
-from . import services, texts
+from . import services
 from .forms import StructureChoiceForm, mandate_blocks
 from .models import VIEW_PERMISSION, BillingMandate
 from .pdf import render_mandate_pdf
 
 logger = logging.getLogger(__name__)
-
-
-def _managed_structures(user):
-    return Structure.objects.filter(
-        memberships__user=user, memberships__role=Membership.Role.MAIN_MANAGER
-    ).order_by("raison_sociale")
 
 
 @login_required
@@ -40,7 +35,7 @@ def subscribe(request):
     The structure comes from `?structure=<pk>`, or is the only one the user manages; with
     several, a select sends the choice back as `?structure=`.
     """
-    managed = _managed_structures(request.user)
+    managed = managed_structures(request.user)
     requested = request.GET.get("structure")
     if requested is not None:
         if not requested.isdigit():

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -319,3 +318,10 @@ def dashboard(user):
     mine = [r for r in pending.filter(user=user)]
     to_decide = list(pending.filter(structure_id__in=managed_ids)) if managed_ids else []
     return Dashboard(memberships=memberships, pending_requests=mine, requests_to_decide=to_decide)
+
+
+def managed_structures(user):
+    """The structures `user` is the main manager of: theirs to give bank details and mandates for."""
+    return Structure.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.MAIN_MANAGER
+    ).order_by("raison_sociale")

@@ -7,6 +7,12 @@ from django.core.management.base import BaseCommand
 
 FINANCE_GROUP = "Finance"
 DEMO_STAFF_EMAIL = "finances@grenoble.example"
+DEMO_SERVICES = [
+    ("DSI", "Direction des systèmes d'information", True),
+    ("VOIRIE", "Direction de l'espace public — voirie", True),
+    ("CULTURE", "Bibliothèques municipales", False),
+    ("ECOLES", "Direction de l'éducation — écoles", False),
+]
 
 
 class Command(BaseCommand):
@@ -27,6 +33,13 @@ class Command(BaseCommand):
         else:
             shown = "(unchanged; set DEMO_PASSWORD to choose one)"
         staff.groups.add(group)
+        # The city's services that order (« code service »), so that the demo can deposit invoices.
+        from invoices.models import Service
+
+        for code, name, engagement_required in DEMO_SERVICES:
+            Service.objects.get_or_create(
+                code=code, defaults={"name": name, "engagement_required": engagement_required}
+            )
         self.stdout.write(
             self.style.SUCCESS(f"Finance staff account: {DEMO_STAFF_EMAIL} / password: {shown}  →  /admin/")
         )

@@ -1,0 +1,27 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from invoices.models import Service
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_creates_the_finance_account_and_the_services_once(capsys, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "Demo-Grenoble-2026")
+    call_command("demo_data")
+    call_command("demo_data")
+    staff = get_user_model().objects.get(email="finances@grenoble.example")
+    assert staff.is_staff and staff.check_password("Demo-Grenoble-2026")
+    assert list(staff.groups.values_list("name", flat=True)) == ["Finance"]
+    assert staff.has_perm("banking.review_bankaccount")
+    assert Service.objects.count() == 4
+    assert "finances@grenoble.example / password: (DEMO_PASSWORD)" in capsys.readouterr().out
+
+
+def test_it_prints_a_generated_password_without_demo_password(capsys, monkeypatch):
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    call_command("demo_data")
+    out = capsys.readouterr().out
+    password = out.split("password: ")[1].split()[0]
+    assert get_user_model().objects.get(email="finances@grenoble.example").check_password(password)
