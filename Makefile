@@ -42,5 +42,21 @@ lock: install-dev
 	  echo "# Regenerate with \`make lock\` after changing pyproject.toml."; \
 	  $(PIP) freeze --exclude-editable | grep -v -iE '^(pip-audit|bandit|cyclonedx-python-lib|rich|stevedore|pbr|markdown-it-py|mdurl|pygments|license-expression|boolean.py|cachecontrol|msgpack|packageurl-python|pip-requirements-parser|py-serializable|sortedcontainers|toml|tomli|tomli-w|defusedxml|filelock|platformdirs|lockfile)=='; } > requirements.lock
 
+# Speed and load measurements (benchmarks/): gunicorn on 127.0.0.1, SQLite and PostgreSQL.
+# `make bench` writes BENCHMARKS.md (about 15 minutes; BENCH_ARGS="--quick --output /tmp/b.md"
+# for a smoke run); `make load` prints the report of 200 registrations, 20 at a time.
+.PHONY: bench load
+$(VENV)/.installed-bench: $(PY) pyproject.toml
+	$(PIP) install --quiet -e '.[bench]'
+	touch $@ $(VENV)/.installed
+
+bench: $(VENV)/.installed-bench
+	@bash benchmarks/postgres.sh || echo "PostgreSQL could not be started: the benchmark runs on SQLite only"
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+load: $(VENV)/.installed-bench
+	bash benchmarks/postgres.sh
+	$(PY) -m benchmarks.load $(LOAD_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 private-media staticfiles

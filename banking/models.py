@@ -16,7 +16,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -155,8 +155,20 @@ class BankAccount(models.Model):
                 name="bankaccount_superseded_has_date",
             ),
         ]
-        # The IBAN one: finance staff search by IBAN (BankAccountAdmin.get_search_results).
-        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["iban"], name="bankaccount_iban_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            # Finance staff search by IBAN (BankAccountAdmin.get_search_results).
+            models.Index(fields=["iban"], name="bankaccount_iban_idx"),
+            # The admin's country filter lists the distinct codes: read from this index, not the table.
+            models.Index(fields=["country_code"], name="bankaccount_country_idx"),
+            # BankAccountAdmin's order, pending ones first: the list reads 100 rows, not 100 000.
+            models.Index(
+                Case(When(status="en_attente", then=Value(0)), default=Value(1)),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="bankaccount_review_order_idx",
+            ),
+        ]
 
     def __str__(self):
         # Masked: this text lands in admin messages, the admin log and the history list.

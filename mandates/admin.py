@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from structures.admin import identifier_search
 
-from . import services
+from . import services, texts
 from .models import BillingMandate
 
 REFERENCE = re.compile(r"M-?0*([0-9]{1,12})")
@@ -32,10 +32,23 @@ FIELDSETS = [
 ]
 
 
+class TemplateVersionFilter(admin.SimpleListFilter):
+    """The versions are known from the code: no SELECT DISTINCT over every mandate (100 000 rows)."""
+
+    title = _("version du modèle de mandat")
+    parameter_name = "template_version"
+
+    def lookups(self, request, model_admin):
+        return [(version, version) for version in texts.TEMPLATES]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(template_version=self.value()) if self.value() else queryset
+
+
 @admin.register(BillingMandate)
 class BillingMandateAdmin(admin.ModelAdmin):
     list_display = ["reference", "structure", "signatory", "status", "generated_at", "signed_at", "pdf_link"]
-    list_filter = ["status", "template_version"]
+    list_filter = ["status", TemplateVersionFilter]
     list_select_related = ["structure", "signatory"]
     search_fields = ["structure__raison_sociale", "structure__identifier", "signatory__email"]
     fieldsets = FIELDSETS

@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from . import views
+from . import bench, views
 from .forms import LoginForm
 from .wizard import OnboardingWizard
 
@@ -40,3 +41,5 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),
 ]
+# The benchmark's floor (onboarding/bench.py): only under benchmarks/settings.py, never in production.
+urlpatterns += [path("banc/plancher/", bench.floor, name="benchmark_floor")] if getattr(settings, "BENCHMARK_FLOOR", False) else []
