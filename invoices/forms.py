@@ -105,9 +105,13 @@ class AmountField(forms.CharField):
 
 
 def _date_field(label, required_message):
+    # A text field (jj/mm/aaaa), not the browser's date picker: its segments get in the way of
+    # the keyboard and of screen readers, and a date copied from the invoice pastes as it is.
     return forms.DateField(
         label=label,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Au format jj/mm/aaaa, par exemple 20/11/2026."),
+        input_formats=["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"inputmode": "numeric", "autocomplete": "off"}, format="%d/%m/%Y"),
         error_messages={"required": required_message, "invalid": MSG_DATE_INVALID},
     )
 

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from weasyprint import HTML
 
-from mandates.pdf import BASE_URL, StaticFilesOnlyFetcher
+from mandates.pdf import BASE_URL, StaticFilesOnlyFetcher, font_config
 from mandates.texts import PARIS
 
 
@@ -23,4 +23,4 @@ def render_invoice_html(entered, *, issued_at):
 def render_invoice_pdf(entered, *, issued_at):
     html = HTML(string=render_invoice_html(entered, issued_at=issued_at), base_url=BASE_URL,
                 url_fetcher=StaticFilesOnlyFetcher())
-    return html.write_pdf(pdf_variant="pdf/a-3b")
+    return html.write_pdf(pdf_variant="pdf/a-3b", font_config=font_config())

@@ -7,6 +7,7 @@ here serves the files of this app's static folder and refuses anything else.
 """
 
 import mimetypes
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -15,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .texts import PARIS
@@ -65,6 +67,17 @@ def render_mandate_html(mandate):
         return render_to_string("mandates/pdf.html", context)
 
 
+@cache
+def font_config():
+    """One font configuration per process.
+
+    Left to itself, WeasyPrint builds one per document, and each keeps font data alive: a
+    worker grew by about 0.2 MB per PDF (benchmarks/, BENCHMARKS.md); shared, it stays flat
+    and rendering is faster.
+    """
+    return FontConfiguration()
+
+
 def render_mandate_pdf(mandate):
     html = HTML(string=render_mandate_html(mandate), base_url=BASE_URL, url_fetcher=StaticFilesOnlyFetcher())
-    return html.write_pdf()
+    return html.write_pdf(font_config=font_config())

@@ -4,12 +4,18 @@ import re
 
 import pytest
 from captcha.models import CaptchaStore
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
+from banking.models import BankAccount
+from banking.services import validate_bank_account
+from invoices.models import Invoice, Service
 from structures.models import Structure
 from tests.banking.pdfs import rib_pdf
+from tests.factories import UserFactory
+from tests.invoices.pdfs import plain_pdf
 from tests.wizard import COMPANY_SIRET
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,6 +37,14 @@ BANK = {"account_name": "Compte principal", "bban": "FR76 3000 6000 0112 3456 78
 def captcha_answer(page):
     key = page.locator("#id_compte-captcha_0").input_value()
     return CaptchaStore.objects.get(hashkey=key).response
+
+
+def finance_validates_the_bank_details():
+    finance = UserFactory(is_staff=True, email="finances@grenoble.test")
+    # (Transactional tests empty the database between tests, data-migrated groups included.)
+    finance.user_permissions.add(Permission.objects.get(codename="review_bankaccount"))
+    validate_bank_account(BankAccount.objects.get(), by=finance)
+    Service.objects.create(code="CULTURE", name="Bibliothèques municipales", engagement_required=False)
 
 
 def signing_path():
@@ -57,6 +71,9 @@ class Mouse:
 
     def attach(self, selector, file):
         self.page.set_input_files(selector, file)
+
+    def choose(self, selector, label):
+        self.page.select_option(selector, label=label)
 
 
 class Keyboard(Mouse):
@@ -93,6 +110,13 @@ class Keyboard(Mouse):
     def tick(self, selector):
         self._focus(selector)
         self.page.keyboard.press("Space")
+
+    def choose(self, selector, label):
+        # A focused select picks the option whose label starts with what is typed (letters
+        # only: a space would open its list).
+        self._focus(selector)
+        self.page.keyboard.type(label[:6])
+        assert self.page.evaluate("sel => document.querySelector(sel).selectedOptions[0].label", selector) == label
 
     def attach(self, selector, file):
         # The file picker is the operating system's: reach the field by keyboard, then give the
@@ -200,6 +224,25 @@ def run(journey, hands, language="fr"):
     hands.click("link", t("+ Déposer une facture"))
     page.get_by_role("heading", name=t("Déposer une facture"), exact=True).wait_for()
     journey.check("deposer-une-facture")
+
+    # Finance staff validate the bank details meanwhile (in the admin, tested elsewhere), and
+    # keep the list of the city's services: the supplier can now deposit an invoice.
+    finance_validates_the_bank_details()
+    journey.goto("/factures/deposer/")
+    hands.attach("#id_file", {"name": "facture-F-2026-001.pdf", "mimeType": "application/pdf", "buffer": plain_pdf()})
+    hands.click("button", t("Déposer"))
+    page.get_by_role("heading", name=t("Déposer une facture : ses données")).wait_for()
+    journey.check("facture-donnees")
+    hands.fill("#id_number", "F-2026-001")
+    hands.fill("#id_issue_date", "20/11/2026")
+    hands.fill("#id_amount_excl_tax", "1000,00")
+    hands.fill("#id_vat_amount", "200,00")
+    hands.fill("#id_amount_incl_tax", "1200,00")
+    hands.choose("#id_service", "Bibliothèques municipales (CULTURE)")
+    hands.click("button", t("Déposer la facture"))
+    page.get_by_role("heading", name=t("Accusé de réception")).wait_for()
+    journey.check("accuse-de-reception")
+    assert Invoice.objects.get().number == "F-2026-001"
     assert Structure.objects.get().identifier == COMPANY_SIRET
 
 

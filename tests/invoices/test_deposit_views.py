@@ -70,7 +70,7 @@ def test_it_prefills_the_form_from_a_facturx_and_keeps_its_xml(logged_in, struct
     step = text(logged_in.get(response["Location"]))
     assert "Factur-X conforme au schéma (profil EN 16931)" in step
     assert 'name="number" value="F-2026-001"' in step
-    assert f'name="issue_date" value="{pdfs.ISSUE_DATE.isoformat()}"' in step
+    assert f'name="issue_date" value="{pdfs.ISSUE_DATE:%d/%m/%Y}"' in step
     for name, value in (("amount_excl_tax", "1000,00"), ("vat_amount", "200,00"), ("amount_incl_tax", "1200,00")):
         assert f'name="{name}" value="{value}"' in step
     assert 'name="engagement_number" value="ENG-2026-042"' in step
