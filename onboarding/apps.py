@@ -7,4 +7,4 @@ class OnboardingConfig(AppConfig):
     verbose_name = _("Inscription des fournisseurs")
 
     def ready(self):
-        from . import middleware  # noqa: F401  (connects the session clock to user_logged_in)
+        from . import checks, middleware  # noqa: F401  (registers the checks; the session clock)

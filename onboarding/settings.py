@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -21,12 +20,10 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-demo-only-never-in-production")
 else:
+    # No development key without debug. Django refuses any use of an empty key, the server
+    # refuses to start (onboarding/checks.py, wsgi.py, asgi.py), and commands that sign
+    # nothing (makemigrations) still run.
     SECRET_KEY = env.str("SECRET_KEY", default="")
-    if not SECRET_KEY:
-        raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DJANGO_DEBUG is off (a development key is only "
-            "provided in debug mode)."
-        )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 

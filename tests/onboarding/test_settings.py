@@ -20,10 +20,24 @@ def load_settings(**env):
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
 
 
+def run_without_a_secret_key(*args):
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_DEBUG"}}
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True)
+
+
 def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
-    result = load_settings()
-    assert result.returncode != 0
-    assert "SECRET_KEY must be set when DJANGO_DEBUG is off" in result.stderr
+    served = run_without_a_secret_key("-c", "import onboarding.wsgi")
+    assert served.returncode != 0
+    assert "SECRET_KEY must be set when DJANGO_DEBUG is off" in served.stderr
+    checked = run_without_a_secret_key("manage.py", "check", "--deploy")
+    assert checked.returncode != 0
+    assert "onboarding.E001" in checked.stderr
+
+
+def test_it_still_runs_commands_that_sign_nothing_without_a_secret_key():
+    result = run_without_a_secret_key("manage.py", "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_it_gives_the_demo_defaults_in_debug():
