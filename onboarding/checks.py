@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured
 
-MSG_NO_SECRET_KEY = (
+MSG_MISSING_SIGNING_KEY = (
     "SECRET_KEY must be set when DJANGO_DEBUG is off (a development key is only provided in debug mode)."
 )
 
@@ -13,7 +13,7 @@ def secret_key_is_set(app_configs, **kwargs):
     try:
         settings.SECRET_KEY
     except ImproperlyConfigured:
-        return [Error(MSG_NO_SECRET_KEY, id="onboarding.E001")]
+        return [Error(MSG_MISSING_SIGNING_KEY, id="onboarding.E001")]
     return []
 
 
@@ -21,4 +21,4 @@ def require_secret_key():
     try:
         settings.SECRET_KEY
     except ImproperlyConfigured as error:
-        raise ImproperlyConfigured(MSG_NO_SECRET_KEY) from error
+        raise ImproperlyConfigured(MSG_MISSING_SIGNING_KEY) from error
