@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from onboarding.security import enforce_rate_limit
 from structures.models import Membership
 from structures.services import managed_structures
+from twofactor import services as twofactor_services
+from twofactor.decorators import fresh_second_factor
 
 from . import services
 from .forms import BankAccountForm, ManagedStructureForm
@@ -24,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 
 @login_required
+@fresh_second_factor
 @require_http_methods(["GET", "POST"])
 def add(request):
     """« + Ajouter des coordonnées bancaires », for a main manager (« gestionnaire principal »).
@@ -71,6 +74,11 @@ def add(request):
                     ),
                 )
             else:
+                twofactor_services.notify(
+                    request.user,
+                    "bank_details",
+                    detail=f"{account.structure.raison_sociale} — IBAN {account.iban_masked}",
+                )
                 if account.is_rib_change:
                     messages.warning(
                         request,

@@ -8,7 +8,6 @@ changes nothing.
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
@@ -19,6 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from onboarding import services as account_services
 from onboarding.security import enforce_rate_limit
+from twofactor import services as twofactor_services
+from twofactor.views import step_up_url
 
 from . import services
 from .forms import SignForm
@@ -67,6 +68,9 @@ def sign(request, token):
         return _choose_password(request, mandate)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    if not twofactor_services.is_fresh(request, twofactor_services.step_up_max_age(request.method)):
+        # Signing commits the structure: a second factor of less than 15 minutes (30 to post).
+        return step_up_url_redirect(request)
 
     form = SignForm(request.POST or None, mandate=mandate)
     if request.method == "POST":
@@ -101,6 +105,15 @@ def sign(request, token):
     )
 
 
+def step_up_url_redirect(request):
+    if request.method == "POST":
+        messages.warning(
+            request,
+            _("Pour votre sécurité, confirmez d'abord votre identité avec un nouveau code, puis signez le mandat."),
+        )
+    return redirect(step_up_url(request.path))
+
+
 def _choose_password(request, mandate):
     signatory = mandate.signatory
     form = SetPasswordForm(signatory, data=request.POST or None)
@@ -110,7 +123,8 @@ def _choose_password(request, mandate):
         except account_services.ActivationLinkError:
             # Activated a moment ago (another tab, stage A's link): log in, then sign.
             return redirect(request.path)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        # The e-mailed link proved the address: it is this login's second factor.
+        twofactor_services.complete_login(request, user, twofactor_services.METHOD_EMAIL_LINK)
         return redirect(request.path)
     return render(request, "mandates/choose_password.html", {"form": form, "account": signatory, "mandate": mandate})
 

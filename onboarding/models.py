@@ -60,6 +60,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         default="fr",
         help_text=_("La langue des courriels envoyés à cet utilisateur."),
     )
+    # The second factor asked after the password (twofactor/): kept in step with the user's
+    # django-otp devices by twofactor.services, so that no page needs a query to know it.
+    SECOND_FACTOR_EMAIL = "email"
+    SECOND_FACTOR_TOTP = "totp"
+    second_factor = models.CharField(
+        _("second facteur"),
+        max_length=10,
+        choices=[
+            (SECOND_FACTOR_EMAIL, _("code envoyé par courriel")),
+            (SECOND_FACTOR_TOTP, _("application d'authentification")),
+        ],
+        default=SECOND_FACTOR_EMAIL,
+        editable=False,
+        help_text=_("Demandé après le mot de passe. Se change par l'utilisateur, ou se réinitialise par l'action de la liste."),
+    )
 
     objects = UserManager()
 

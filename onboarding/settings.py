@@ -28,7 +28,8 @@ else:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, whose site asks staff for an authenticator app (twofactor/admin_site.py).
+    "twofactor.apps.SecuredAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,6 +48,13 @@ INSTALLED_APPS = [
     "banking",
     "mandates",
     "invoices",
+    # Two-factor login (twofactor/): django-otp's devices for the e-mailed code, the
+    # authenticator app (TOTP) and the recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_email",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "twofactor",
 ]
 
 MIDDLEWARE = [
@@ -57,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "twofactor.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -230,6 +239,23 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = False  # failures expire with the cool-off anyway; saves two queries per login
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
+# A wrong second-factor code counts as a failed login (twofactor/views.py): codes and
+# passwords share these 5 failures. Neither is written into axes' logs.
+AXES_SENSITIVE_PARAMETERS = ["code", "new_password1", "new_password2"]
+
+# Two-factor login (twofactor/): a code is 6 digits, valid 10 minutes, single use; sensitive
+# changes ask for a new factor when the last one is older than 15 minutes.
+TWOFACTOR_CODE_VALIDITY = 10 * 60
+TWOFACTOR_STEP_UP_MAX_AGE = env.int("TWOFACTOR_STEP_UP_MAX_AGE", default=15 * 60)
+TWOFACTOR_PENDING_MAX_AGE = 15 * 60  # between the password and the code
+OTP_EMAIL_TOKEN_VALIDITY = TWOFACTOR_CODE_VALIDITY
+OTP_EMAIL_COOLDOWN_DURATION = 30  # seconds between two « Recevoir un nouveau code »
+# django-otp's own back-off (1, 2, 4… s) would refuse a right code typed just after a wrong
+# one, with no message: django-axes' lockout replaces it.
+OTP_EMAIL_THROTTLE_FACTOR = 0
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+OTP_TOTP_ISSUER = "Ville de Grenoble"
 
 # Cache: rate limits count in it, so production processes must share it
 # (CACHE_URL=redis://… or dbcache://table). The local-memory default is for the demo and tests.
@@ -263,4 +289,5 @@ RATELIMITS = {
     "password-reset": env.str("RATELIMIT_PASSWORD_RESET", default="5/h"),
     "mandate-signing": env.str("RATELIMIT_MANDATE_SIGNING", default="20/h"),
     "upload": env.str("RATELIMIT_UPLOAD", default="30/h"),
+    "second-factor": env.str("RATELIMIT_SECOND_FACTOR", default="30/h"),
 }

@@ -3,8 +3,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
+from twofactor import views as twofactor_views
+
 from . import bench, views
-from .forms import LoginForm
 from .wizard import OnboardingWizard
 
 wizard = OnboardingWizard.as_view(url_name="onboarding_step", done_step_name="fin")
@@ -22,7 +23,9 @@ urlpatterns = [
     path("coordonnees-bancaires/", include("banking.urls")),
     path("mandats/", include("mandates.urls")),
     path("factures/", include("invoices.urls")),
-    path("connexion/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
+    path("connexion/", twofactor_views.LoginView.as_view(), name="login"),
+    path("connexion/code/", twofactor_views.login_code, name="login_code"),
+    path("compte/", include("twofactor.urls")),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/oubli/", views.PasswordResetView.as_view(), name="password_reset"),
     path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -1,6 +1,5 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
@@ -12,6 +11,7 @@ from banking import services as banking_services
 from invoices import services as invoice_services
 from mandates import services as mandate_services
 from structures import services as structure_services
+from twofactor import services as twofactor_services
 
 from . import services
 from .emails import has_pending_email
@@ -89,7 +89,8 @@ def activate(request, token):
                 {"reason": error.reason, "resend_form": ResendActivationForm()},
                 status=LINK_ERROR_STATUS[error.reason],
             )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        # The e-mailed link proved the address: it is this login's second factor.
+        twofactor_services.complete_login(request, user, twofactor_services.METHOD_EMAIL_LINK)
         return redirect("home")
     return render(request, "onboarding/activate.html", {"form": form, "account": user})
 
@@ -132,6 +133,7 @@ def home(request):
             "can_deposit": can_deposit,
             # Invoices exist only where a mandate was signed, and a signed one stays so: no query otherwise.
             "issued_invoices": invoice_services.recent_invoices(structure_ids) if can_deposit else [],
+            "second_factor": twofactor_services.factor_label(request.user),
         },
     )
 

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.clients import VerifiedClient
+
 
 @pytest.fixture(autouse=True)
 def private_media(settings, tmp_path):
@@ -28,3 +30,24 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+
+@pytest.fixture
+def client():
+    return VerifiedClient()
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    return django_user_model.objects.create_superuser(
+        email="admin@grenoble.fr", password="Un-mot-de-passe-solide-42", last_name="Admin", first_name="Agent",
+        second_factor="totp",
+    )
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    client = VerifiedClient()
+    client.force_login(admin_user)
+    return client

@@ -16,6 +16,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = "Claire"
     is_active = True
     password = factory.django.Password(DEFAULT_PASSWORD)
+    # Finance staff need an authenticator app for the admin (twofactor/admin_site.py).
+    is_staff = False
+    second_factor = factory.LazyAttribute(lambda user: "totp" if user.is_staff else "email")
 
 
 class SupplierProfileFactory(factory.django.DjangoModelFactory):

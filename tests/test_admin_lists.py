@@ -95,7 +95,9 @@ def test_it_does_not_search_by_iban_for_staff_who_may_only_look(client, django_u
 
     call_command("fill_bulk_data", count=20, verbosity=0)
     _siret, iban, _mandate = sample()
-    viewer = django_user_model.objects.create_user("lecture@grenoble.example", "Un-mot-de-passe-solide-42", is_staff=True)
+    viewer = django_user_model.objects.create_user(
+        "lecture@grenoble.example", "Un-mot-de-passe-solide-42", is_staff=True, second_factor="totp"
+    )
     viewer.user_permissions.add(Permission.objects.get(codename="view_bankaccount"))
     client.force_login(viewer)
     response = client.get("/admin/banking/bankaccount/", {"q": iban})

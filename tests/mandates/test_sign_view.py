@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from mandates import services
 from mandates.models import BillingMandate
+from tests.clients import last_code_sent_to
 from tests.factories import (
     DEFAULT_PASSWORD,
     BillingMandateFactory,
@@ -194,6 +195,8 @@ def test_it_asks_an_active_signatory_to_log_in_first(client, manager, mandate):
     response = client.post(
         response["Location"], {"username": "claire@menuiserie-martin.fr", "password": DEFAULT_PASSWORD}
     )
+    assert response["Location"] == reverse("login_code")
+    response = client.post(response["Location"], {"code": last_code_sent_to("claire@menuiserie-martin.fr")})
     assert response["Location"] == path
     assert "Valider un mandat" in client.get(path).content.decode()
 

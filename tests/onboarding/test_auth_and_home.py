@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from tests.clients import last_code_sent_to
 from tests.factories import DEFAULT_PASSWORD, PendingSupplierFactory, SupplierFactory
 
 pytestmark = pytest.mark.django_db
@@ -13,6 +14,8 @@ def test_it_logs_in_with_the_connection_email_in_any_case(client):
     SupplierFactory(email="claire@exemple.fr")
     response = client.post(reverse("login"), {"username": "Claire@EXEMPLE.fr", "password": DEFAULT_PASSWORD})
     assert response.status_code == 302
+    assert response["Location"] == reverse("login_code")  # then the second factor (tests/twofactor)
+    response = client.post(reverse("login_code"), {"code": last_code_sent_to("claire@exemple.fr")})
     assert response["Location"] == reverse("home")
 
 

@@ -141,10 +141,10 @@ def test_it_keeps_an_active_session(client):
 
 
 def test_it_logs_out_other_sessions_after_a_password_change(client):
-    from django.test import Client
+    from tests.clients import VerifiedClient
 
     user = SupplierFactory()
-    other = Client()
+    other = VerifiedClient()
     other.force_login(user)
     client.force_login(user)
     assert other.get(reverse("home")).status_code == 200

@@ -1,0 +1,56 @@
+from django import forms
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+
+MSG_CODE_REQUIRED = _("Saisissez le code à 6 chiffres.")
+
+
+def code_help(user):
+    if services.uses_authenticator(user):
+        return gettext_now(
+            "Les 6 chiffres affichés par votre application d'authentification. Vous n'y avez plus accès ? "
+            "Saisissez l'un de vos codes de secours à la place."
+        )
+    return gettext_now("Les 6 chiffres du code reçu par courriel, valable %(minutes)s minutes.") % {
+        "minutes": services.code_validity() // 60
+    }
+
+
+class CodeForm(forms.Form):
+    """The second factor: 6 digits, or a recovery code (checked by services.check_code)."""
+
+    code = forms.CharField(
+        label=_("Code de vérification"),
+        max_length=20,
+        error_messages={"required": MSG_CODE_REQUIRED},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "class": "input--code",
+            }
+        ),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = code_help(user)
+        if user.second_factor == user.SECOND_FACTOR_EMAIL:
+            # Digits only: a phone shows its number pad. (Recovery codes have letters.)
+            self.fields["code"].widget.attrs["inputmode"] = "numeric"
+
+
+class AuthenticatorForm(forms.Form):
+    """The first code an app shows, to prove it was set up with the right key."""
+
+    code = forms.CharField(
+        label=_("Code à 6 chiffres affiché par l'application"),
+        max_length=20,
+        error_messages={"required": MSG_CODE_REQUIRED},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "class": "input--code"}
+        ),
+    )
