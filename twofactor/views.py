@@ -255,8 +255,9 @@ def authenticator(request):
         {
             "form": form,
             # segno writes the SVG from the otpauth address alone: no user text is interpolated.
-            "qr_svg": mark_safe(qr.svg_inline(scale=5, border=2, dark="#000", light="#fff", omitsize=False)),  # nosec B308 B703
+            "qr_svg": mark_safe(qr.svg_inline(scale=5, border=2, dark="#000", light="#fff", omitsize=True)),  # nosec B308 B703
             "manual_key": services.manual_key(key),
+            "otpauth_uri": uri,
             "issuer": services.TOTP_ISSUER,
             "replacing": services.uses_authenticator(user),
         },

@@ -1,22 +1,29 @@
 """The supplier's whole journey in a real browser, with the mouse, with the keyboard, on a phone."""
 
 import re
+import time
+from base64 import b32decode
 
 import pytest
 from captcha.models import CaptchaStore
 from django.contrib.auth.models import Permission
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
+from django_otp.oath import TOTP
 
 from banking.models import BankAccount
 from banking.services import validate_bank_account
 from invoices.models import Invoice, Service
 from structures.models import Structure
 from tests.banking.pdfs import rib_pdf
-from tests.factories import UserFactory
+from tests.clients import last_code_sent_to
+from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.invoices.pdfs import plain_pdf
 from tests.wizard import COMPANY_SIRET
+from twofactor.services import SESSION_VERIFIED_AT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,6 +52,22 @@ def finance_validates_the_bank_details():
     finance.user_permissions.add(Permission.objects.get(codename="review_bankaccount"))
     validate_bank_account(BankAccount.objects.get(), by=finance)
     Service.objects.create(code="CULTURE", name="Bibliothèques municipales", engagement_required=False)
+
+
+def totp_now(base32_key, steps_ahead=0):
+    """What the supplier's authenticator app shows for the key typed by hand."""
+    totp = TOTP(b32decode(base32_key + "=" * (-len(base32_key) % 8)), step=30, digits=6)
+    totp.time = time.time() + 30 * steps_ahead
+    return f"{totp.token():06d}"
+
+
+def age_second_factor(seconds):
+    """Move the logged-in sessions' last second factor `seconds` back in time."""
+    for row in Session.objects.all():
+        store = SessionStore(session_key=row.session_key)
+        if SESSION_VERIFIED_AT in store:
+            store[SESSION_VERIFIED_AT] = int(time.time()) - seconds
+            store.save()
 
 
 def signing_path():
@@ -245,6 +268,63 @@ def run(journey, hands, language="fr"):
     assert Invoice.objects.get().number == "F-2026-001"
     assert Structure.objects.get().identifier == COMPANY_SIRET
 
+    security(journey, hands, t)
+
+
+def security(journey, hands, t):
+    """Issue 10: log in again with the e-mailed code, move to an authenticator app, change the
+    bank details through a step-up, and receive the security notices."""
+    page = journey.page
+    hands.click("button", t("Se déconnecter"))
+    page.get_by_role("link", name=t("Se connecter"), exact=True).wait_for()
+    journey.goto("/connexion/")
+    hands.fill("#id_username", ACCOUNT["email"])
+    hands.fill("#id_password", PASSWORD)
+    hands.click("button", t("Se connecter"))
+    page.get_by_role("heading", name=t("Saisir le code de vérification")).wait_for()
+    journey.check("code-de-verification")
+    code = last_code_sent_to(ACCOUNT["email"])
+    hands.fill("#id_code", f"{(int(code) + 1) % 1000000:06d}")
+    hands.click("button", t("Valider le code"))
+    page.locator("#error-summary").wait_for()
+    journey.check("code-errone")
+    hands.fill("#id_code", code)
+    hands.click("button", t("Valider le code"))
+    page.get_by_role("heading", name=t("Accueil connecté")).wait_for()
+
+    hands.click("link", t("Gérer la double authentification"))
+    page.get_by_role("heading", name=t("Mon compte"), exact=True).wait_for()
+    journey.check("mon-compte")
+    hands.click("link", t("Utiliser une application d'authentification"))
+    page.get_by_role("heading", name=t("Utiliser une application d'authentification"), exact=True).wait_for()
+    journey.check("application-d-authentification")
+    key = page.locator("#manual-key").inner_text().replace(" ", "")
+    hands.fill("#id_code", totp_now(key))
+    hands.click("button", t("Valider l'application"))
+    page.get_by_role("heading", name=t("Codes de secours")).wait_for()
+    journey.check("codes-de-secours")
+    assert page.locator(".recovery-codes li").count() == 10
+
+    # 16 minutes later (the session's clock is moved back): the bank details ask for a new code.
+    age_second_factor(16 * 60)
+    journey.goto("/coordonnees-bancaires/ajouter/")
+    page.get_by_role("heading", name=t("Confirmer votre identité")).wait_for()
+    journey.check("confirmer-votre-identite")
+    hands.fill("#id_code", totp_now(key, steps_ahead=1))  # the setup's code cannot serve twice
+    hands.click("button", t("Valider le code"))
+    page.get_by_role("heading", name=t("Ajouter des coordonnées bancaires")).wait_for()
+    hands.fill("#id_account_name", "Compte travaux")
+    hands.fill("#id_bban", "FR14 2004 1010 0505 0001 3M02 606")
+    hands.fill("#id_bic", "PSSTFRPPGRE")
+    hands.attach("#id_rib_file", {"name": "rib.pdf", "mimeType": "application/pdf", "buffer": rib_pdf(iban="FR1420041010050500013M02606")})
+    hands.click("button", t("Valider"))
+    page.wait_for_url(re.compile(r"/coordonnees-bancaires/[0-9]+/$"))
+    journey.check("changement-de-rib")
+    assert BankAccount.objects.filter(is_rib_change=True).count() == 1
+    notices = [m.body for m in mail.outbox if m.to == [ACCOUNT["email"]]]
+    assert any(t("Une application d'authentification a été ajoutée à votre compte. Elle donne désormais le code demandé après votre mot de passe.") in body for body in notices)
+    assert any(t("De nouvelles coordonnées bancaires ont été envoyées depuis votre compte.") in body for body in notices)
+
 
 def test_it_goes_through_the_journey_with_the_mouse(journey_factory):
     journey = journey_factory("souris")
@@ -270,4 +350,29 @@ def test_it_goes_through_the_journey_in_english(journey_factory):
     journey = journey_factory("english", locale="en-GB")
     run(journey, Mouse(journey.page), language="en")
     assert journey.page.locator("html").get_attribute("lang") == "en"
+    journey.report()
+
+
+def test_it_keeps_staff_without_an_authenticator_out_of_the_admin(journey_factory):
+    """A finance agent logs in with the e-mailed code; the admin sends them to set up an app first."""
+    journey = journey_factory("agent")
+    page, hands = journey.page, Mouse(journey.page)
+    UserFactory(is_staff=True, is_superuser=True, email="agent@grenoble.test", second_factor="email")
+    journey.goto("/admin/")
+    page.get_by_role("heading", name="Se connecter").wait_for()
+    hands.fill("#id_username", "agent@grenoble.test")
+    hands.fill("#id_password", DEFAULT_PASSWORD)
+    hands.click("button", "Se connecter")
+    page.get_by_role("heading", name="Saisir le code de vérification").wait_for()
+    hands.fill("#id_code", last_code_sent_to("agent@grenoble.test"))
+    hands.click("button", "Valider le code")
+    page.get_by_role("heading", name="Utiliser une application d'authentification", exact=True).wait_for()
+    page.get_by_text("L'administration n'est ouverte qu'aux comptes protégés par une application").wait_for()
+    journey.check("agent-sans-application")
+    hands.fill("#id_code", totp_now(page.locator("#manual-key").inner_text().replace(" ", "")))
+    hands.click("button", "Valider l'application")
+    page.get_by_role("heading", name="Codes de secours").wait_for()
+    hands.click("link", "Continuer vers l'administration")
+    page.get_by_text("Suivi des inscriptions des fournisseurs").wait_for()
+    assert page.url.endswith("/admin/")
     journey.report()
