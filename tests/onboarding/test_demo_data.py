@@ -25,3 +25,21 @@ def test_it_prints_a_generated_password_without_demo_password(capsys, monkeypatc
     out = capsys.readouterr().out
     password = out.split("password: ")[1].split()[0]
     assert get_user_model().objects.get(email="finances@grenoble.example").check_password(password)
+
+
+def test_it_gives_the_finance_account_an_app_and_recovery_codes_that_open_the_admin(capsys, monkeypatch):
+    import re
+
+    from django.test import Client
+    from django.urls import reverse
+
+    monkeypatch.setenv("DEMO_PASSWORD", "Demo-Grenoble-2026")
+    call_command("demo_data")
+    out = capsys.readouterr().out
+    assert "Authenticator app key (type it by hand, time-based): " in out
+    codes = re.findall(r"\b[a-z0-9]{4}-[a-z0-9]{4}\b", out.split("recovery codes:")[1])
+    assert len(codes) == 10
+    client = Client()
+    client.post(reverse("login") + "?next=/admin/", {"username": "finances@grenoble.example", "password": "Demo-Grenoble-2026"})
+    assert client.post(reverse("login_code"), {"code": codes[0]})["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200

@@ -43,3 +43,21 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Finance staff account: {DEMO_STAFF_EMAIL} / password: {shown}  →  /admin/")
         )
+        self._second_factor(staff)
+
+    def _second_factor(self, staff):
+        """The admin asks staff for an authenticator app's code after the password. For the demo:
+        an app key to add to any authenticator, and recovery codes (new ones at each run)."""
+        from twofactor import services
+
+        if services.uses_authenticator(staff):
+            codes = services.regenerate_recovery_codes(staff)
+            key_line = "Authenticator app: the one set up by an earlier run (or use a recovery code)."
+        else:
+            key = services.new_totp_key()
+            codes = services.enable_authenticator(staff, key, step=0)
+            key_line = f"Authenticator app key (type it by hand, time-based): {services.manual_key(key)}"
+        self.stdout.write(key_line)
+        self.stdout.write("Second factor at login: the app's code, or one of these single-use recovery codes:")
+        self.stdout.write("  " + "  ".join(codes))
+        self.stdout.write("Suppliers' login codes are e-mailed: with DJANGO_DEBUG they are printed in this terminal.")
