@@ -334,3 +334,36 @@ class RefusalForm(forms.Form):
         help_text=_("Il sera envoyé au demandeur."),
         error_messages={"required": _("Indiquez le motif du refus : il sera envoyé au demandeur.")},
     )
+
+
+MSG_CHOOSE_NEW_MANAGER = _("Choisissez le membre de la structure qui deviendra gestionnaire principal.")
+MSG_CONFIRM_HAND_OVER = _("Cochez la case pour confirmer : vous ne pourrez plus gérer la structure ensuite.")
+
+
+class HandOverForm(forms.Form):
+    """« Transmettre le rôle de gestionnaire principal » to another member of the structure."""
+
+    new_manager = forms.ModelChoiceField(
+        label=_("Nouveau gestionnaire principal"),
+        queryset=Membership.objects.none(),
+        empty_label=_("— Choisissez un membre —"),
+        error_messages={"required": MSG_CHOOSE_NEW_MANAGER, "invalid_choice": MSG_CHOOSE_NEW_MANAGER},
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "Je comprends que je deviendrai simple utilisateur : les coordonnées bancaires et les mandats "
+            "seront gérés par le nouveau gestionnaire principal."
+        ),
+        error_messages={"required": MSG_CONFIRM_HAND_OVER},
+    )
+
+    def __init__(self, *args, structure, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = (
+            Membership.objects.filter(structure=structure, user__is_active=True)
+            .exclude(user=user)
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name")
+        )
+        self.fields["new_manager"].queryset = members
+        self.fields["new_manager"].label_from_instance = lambda m: f"{m.user.get_full_name()} ({m.user.email})"

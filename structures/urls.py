@@ -8,4 +8,5 @@ urlpatterns = [
     path("recherche/export.csv", views.export_search, name="structure_search_export"),
     path("demandes/<int:pk>/accepter/", views.accept_request, name="accept_attachment_request"),
     path("demandes/<int:pk>/refuser/", views.refuse_request, name="refuse_attachment_request"),
+    path("<int:pk>/gestionnaire-principal/", views.hand_over, name="hand_over_main_manager"),
 ]

@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onboarding.security import enforce_rate_limit
+from twofactor import services as twofactor_services
+from twofactor.decorators import fresh_second_factor
 
 from . import services
 from .csv_export import csv_bytes
-from .forms import NewStructureForm, RefusalForm, StructureSearchForm
+from .forms import HandOverForm, NewStructureForm, RefusalForm, StructureSearchForm
 from .models import AttachmentRequest, Structure
 
 @login_required
@@ -151,3 +153,38 @@ def refuse_request(request, pk):
             messages.success(request, _("La demande de %s est refusée ; le demandeur en est informé.") % attachment.user)
         return redirect("home")
     return render(request, "structures/refuse_request.html", {"form": form, "attachment": attachment})
+
+
+@login_required
+@fresh_second_factor
+@require_http_methods(["GET", "POST"])
+def hand_over(request, pk):
+    """« Transmettre le rôle de gestionnaire principal »: a step-up first (the new manager will
+    give the bank details and sign the mandates); both people are told by e-mail."""
+    structure = get_object_or_404(services.managed_structures(request.user), pk=pk)
+    form = HandOverForm(request.POST or None, structure=structure, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        new_manager = form.cleaned_data["new_manager"].user
+        try:
+            services.hand_over_main_manager(structure, by=request.user, to=new_manager)
+        except services.AttachmentError as error:
+            form.add_error("new_manager", error.message)
+        else:
+            detail = _("« %(structure)s » : de %(former)s à %(new)s.") % {
+                "structure": structure.raison_sociale,
+                "former": request.user.email,
+                "new": new_manager.email,
+            }
+            twofactor_services.notify(request.user, "main_manager_handed_over", detail=detail)
+            twofactor_services.notify(new_manager, "main_manager_received", detail=detail)
+            messages.success(
+                request,
+                _("%(name)s est désormais gestionnaire principal de « %(structure)s » ; vous en restez membre.")
+                % {"name": new_manager.get_full_name(), "structure": structure.raison_sociale},
+            )
+            return redirect("home")
+    return render(
+        request,
+        "structures/hand_over.html",
+        {"form": form, "structure": structure, "has_members": form.fields["new_manager"].queryset.exists()},
+    )

@@ -31,6 +31,13 @@ TABLE = [
     ("/structures/rattachement/", (302, 200, 200, 200, 200, 200)),
     ("/structures/nouvelle/", (302, 200, 200, 200, 200, 200)),
     ("/structures/demandes/{request}/refuser/", (302, 404, 404, 200, 404, 200)),
+    ("/structures/{structure_a}/gestionnaire-principal/", (302, 404, 404, 200, 404, 404)),
+    ("/compte/", (302, 200, 200, 200, 200, 200)),
+    ("/compte/application/", (302, 200, 200, 200, 200, 200)),
+    ("/compte/codes-de-secours/", (302, 200, 200, 200, 200, 200)),
+    ("/compte/verification/", (302, 200, 200, 200, 200, 200)),
+    # Without a password first, the code page sends back to the login.
+    ("/connexion/code/", (302, 302, 302, 302, 302, 302)),
     ("/coordonnees-bancaires/ajouter/", (302, 200, 403, 200, 403, 403)),
     ("/coordonnees-bancaires/ajouter/?structure={structure_a}", (302, 404, 404, 200, 404, 404)),
     # Finance staff review bank details and mandates in the admin, not on the suppliers' pages.
@@ -52,6 +59,7 @@ POST_TABLE = [
     ("/structures/demandes/{request}/accepter/", (302, 404, 404, 302, 404, 302)),
     # A member sees the mandate but only its manager acts on it.
     ("/mandats/{mandate_a}/renvoyer/", (302, 404, 403, 302, 404, 404)),
+    ("/compte/application/retirer/", (302, 302, 302, 302, 302, 302)),
 ]
 
 

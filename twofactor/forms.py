@@ -1,5 +1,5 @@
 from django import forms
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -9,11 +9,11 @@ MSG_CODE_REQUIRED = _("Saisissez le code à 6 chiffres.")
 
 def code_help(user):
     if services.uses_authenticator(user):
-        return gettext_now(
+        return gettext(
             "Les 6 chiffres affichés par votre application d'authentification. Vous n'y avez plus accès ? "
             "Saisissez l'un de vos codes de secours à la place."
         )
-    return gettext_now("Les 6 chiffres du code reçu par courriel, valable %(minutes)s minutes.") % {
+    return gettext("Les 6 chiffres du code reçu par courriel, valable %(minutes)s minutes.") % {
         "minutes": services.code_validity() // 60
     }
 

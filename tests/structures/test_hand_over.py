@@ -1,0 +1,96 @@
+"""« Transmettre le rôle de gestionnaire principal »: a step-up, then both people told by e-mail."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from structures.models import Membership
+from tests.factories import MainManagerFactory, MembershipFactory, SupplierFactory
+from tests.twofactor.helpers import age_verification
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def manager():
+    return MainManagerFactory(user__email="claire@menuiserie.fr", structure__raison_sociale="Menuiserie Martin")
+
+
+@pytest.fixture
+def member(manager):
+    return MembershipFactory(
+        structure=manager.structure, user__email="paul@menuiserie.fr", user__first_name="Paul", user__last_name="Durand"
+    )
+
+
+def url(structure):
+    return reverse("hand_over_main_manager", args=[structure.pk])
+
+
+def test_it_hands_the_role_over_and_tells_both_people(client, manager, member, django_capture_on_commit_callbacks):
+    client.force_login(manager.user)
+    assert f'href="{url(manager.structure)}"' in client.get(reverse("home")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url(manager.structure), {"new_manager": member.pk, "confirm": "on"}, follow=True)
+    assert (
+        "Paul Durand est désormais gestionnaire principal de « Menuiserie Martin » ; vous en restez membre."
+        in response.content.decode()
+    )
+    manager.refresh_from_db()
+    member.refresh_from_db()
+    assert (manager.role, member.role) == (Membership.Role.USER, Membership.Role.MAIN_MANAGER)
+    bodies = {message.to[0]: message.body for message in mail.outbox}
+    assert "Vous avez transmis le rôle de gestionnaire principal d'une structure" in bodies["claire@menuiserie.fr"]
+    assert "Vous êtes désormais gestionnaire principal d'une structure" in bodies["paul@menuiserie.fr"]
+    assert "« Menuiserie Martin » : de claire@menuiserie.fr à paul@menuiserie.fr." in bodies["paul@menuiserie.fr"]
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"confirm": "on"}, "Choisissez le membre de la structure qui deviendra gestionnaire principal."),
+        ({"new_manager": "999999", "confirm": "on"}, "Choisissez le membre de la structure qui deviendra gestionnaire principal."),
+        ({"new_manager": "{member}"}, "Cochez la case pour confirmer : vous ne pourrez plus gérer la structure ensuite."),
+    ],
+)
+def test_it_explains_what_is_missing_and_changes_nothing(client, manager, member, data, message):
+    client.force_login(manager.user)
+    data = {key: value.format(member=member.pk) for key, value in data.items()}
+    response = client.post(url(manager.structure), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    manager.refresh_from_db()
+    assert manager.role == Membership.Role.MAIN_MANAGER
+
+
+def test_it_offers_only_members_of_the_structure(client, manager, member):
+    outsider = MembershipFactory(user__email="intrus@ailleurs.fr")
+    client.force_login(manager.user)
+    html = client.get(url(manager.structure)).content.decode()
+    assert "paul@menuiserie.fr" in html and "intrus@ailleurs.fr" not in html
+    response = client.post(url(manager.structure), {"new_manager": outsider.pk, "confirm": "on"})
+    assert "Choisissez le membre de la structure qui deviendra gestionnaire principal." in response.content.decode()
+
+
+def test_it_says_how_to_add_a_member_first(client, manager):
+    client.force_login(manager.user)
+    html = client.get(url(manager.structure)).content.decode()
+    assert "Aucun autre membre n'est rattaché à cette structure." in html
+
+
+def test_it_is_only_for_the_main_manager(client, manager, member):
+    client.force_login(member.user)
+    assert client.get(url(manager.structure)).status_code == 404
+    client.force_login(SupplierFactory())
+    assert client.get(url(manager.structure)).status_code == 404
+
+
+def test_it_asks_for_a_fresh_second_factor(client, manager, member):
+    client.force_login(manager.user)
+    age_verification(client, 16 * 60)
+    response = client.get(url(manager.structure))
+    assert response["Location"].startswith(reverse("twofactor_step_up"))
+    age_verification(client, 31 * 60)
+    client.post(url(manager.structure), {"new_manager": member.pk, "confirm": "on"})
+    manager.refresh_from_db()
+    assert manager.role == Membership.Role.MAIN_MANAGER
