@@ -206,3 +206,58 @@ class LoginForm(AuthenticationForm):
             "Attention : le mot de passe distingue les majuscules des minuscules."
         ),
     }
+
+
+# « Mon compte »
+
+
+MSG_SAME_EMAIL = _("C'est déjà votre adresse électronique de connexion.")
+MSG_EMAIL_TAKEN = _("Un compte existe déjà avec cette adresse électronique : choisissez-en une autre.")
+
+
+class ConnectionEmailForm(forms.Form):
+    """« Changer d'adresse de connexion »: the new address, typed twice; a link proves it."""
+
+    email = forms.EmailField(
+        label=_("Nouvelle adresse électronique de connexion"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    email_confirmation = forms.EmailField(
+        label=_("Confirmation de la nouvelle adresse"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self):
+        from .services import email_taken
+
+        email = get_user_model().objects.normalize_email(self.cleaned_data["email"]).lower()
+        if email == self.user.email.lower():
+            raise forms.ValidationError(MSG_SAME_EMAIL)
+        if email_taken(email, except_user=self.user):
+            raise forms.ValidationError(MSG_EMAIL_TAKEN)
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        email, confirmation = cleaned.get("email"), cleaned.get("email_confirmation")
+        if email and confirmation and email != confirmation.strip().lower():
+            self.add_error("email_confirmation", MSG_EMAILS_DIFFER)
+        return cleaned
+
+
+class ContactEmailForm(forms.ModelForm):
+    """« Changer d'adresse de contact »: where notifications go (empty: the connection address)."""
+
+    class Meta:
+        model = SupplierProfile
+        fields = ["contact_email"]
+        widgets = {"contact_email": forms.EmailInput(attrs={"autocomplete": "email"})}
+
+    def clean_contact_email(self):
+        return self.cleaned_data["contact_email"].strip().lower()

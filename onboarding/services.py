@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -150,3 +150,100 @@ def resend_activation_link(email):
         with transaction.atomic():
             send_activation_email(user)
     return user
+
+
+# « Mon compte »: the connection and contact addresses. Both changes ask for a fresh second
+# factor (the views' step-up), and tell the previous address as well as the new one.
+
+EMAIL_CHANGE_SALT = "onboarding.email-change"
+EMAIL_CHANGE_MAX_AGE = 24 * 3600
+
+
+class EmailChangeError(Exception):
+    INVALID = "invalid"
+    EXPIRED = "expired"
+    USED = "used"
+    TAKEN = "taken"
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def email_taken(email, *, except_user=None):
+    others = get_user_model().objects.filter(email__iexact=email)
+    if except_user is not None:
+        others = others.exclude(pk=except_user.pk)
+    return others.exists()
+
+
+def request_email_change(user, new_email):
+    """E-mail a link to the new address: the connection address changes once it is followed.
+    The link names the current address, so it stops working once any change is made."""
+    token = signing.dumps({"u": user.pk, "from": user.email, "to": new_email}, salt=EMAIL_CHANGE_SALT)
+    send_email_on_commit(
+        "email_change",
+        new_email,
+        {
+            "user": user,
+            "new_email": new_email,
+            "url": settings.SITE_URL + reverse("confirm_email_change", args=[token]),
+            "valid_hours": EMAIL_CHANGE_MAX_AGE // 3600,
+        },
+        language=user.language,
+    )
+
+
+def email_change_for_token(token):
+    """(user, new address) of a confirmation link, or EmailChangeError."""
+    try:
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE)
+    except signing.SignatureExpired:
+        raise EmailChangeError(EmailChangeError.EXPIRED)
+    except signing.BadSignature:
+        raise EmailChangeError(EmailChangeError.INVALID)
+    user = get_user_model().objects.filter(pk=data.get("u")).first()
+    if user is None:
+        raise EmailChangeError(EmailChangeError.INVALID)
+    if user.email != data.get("from"):
+        raise EmailChangeError(EmailChangeError.USED)
+    return user, data["to"]
+
+
+def confirm_email_change(user, new_email):
+    """The new address proved itself: it becomes the login. Both addresses are told."""
+    from twofactor.services import notify
+
+    previous = user.email
+    User = get_user_model()
+    if email_taken(new_email, except_user=user):
+        raise EmailChangeError(EmailChangeError.TAKEN)
+    try:
+        with transaction.atomic():
+            updated = User.objects.filter(pk=user.pk, email=previous).update(email=new_email)
+            if not updated:
+                raise EmailChangeError(EmailChangeError.USED)
+            user.email = new_email
+            notify(user, "connection_email_changed", to=[previous], detail=f"{previous} → {new_email}")
+    except IntegrityError:  # taken a moment ago, by a registration racing with this click
+        user.email = previous
+        raise EmailChangeError(EmailChangeError.TAKEN) from None
+    return previous
+
+
+def change_contact_email(user, new_contact_email):
+    """The contact address (notifications). Told: the connection address and the previous one."""
+    from twofactor.services import notify
+
+    with transaction.atomic():
+        profile = SupplierProfile.objects.select_for_update().get(user=user)
+        previous = profile.contact_email
+        profile.contact_email = new_contact_email
+        profile.save(update_fields=["contact_email"])
+        notify(
+            user,
+            "contact_email_changed",
+            to=[previous],
+            detail=f"{previous or user.email} → {new_contact_email or user.email}",
+        )
+    return previous

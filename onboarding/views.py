@@ -1,9 +1,11 @@
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
-from django.shortcuts import redirect, render
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -12,9 +14,12 @@ from invoices import services as invoice_services
 from mandates import services as mandate_services
 from structures import services as structure_services
 from twofactor import services as twofactor_services
+from twofactor.decorators import fresh_second_factor
 
 from . import services
 from .emails import has_pending_email
+from .forms import ConnectionEmailForm, ContactEmailForm
+from .models import SupplierProfile
 from .security import enforce_rate_limit, retry_minutes
 from .stages import STAGES, stage_states
 from .wizard import REGISTRATION_SESSION_KEY
@@ -164,3 +169,101 @@ def rate_limited_response(request, minutes):
     response = render(request, "onboarding/rate_limited.html", {"minutes": minutes}, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
+
+
+# « Mon compte »: the addresses (the second factor's part is twofactor/views.py).
+
+EMAIL_CHANGE_ERRORS = {
+    services.EmailChangeError.INVALID: (
+        400,
+        _("Ce lien n'est pas valable : vérifiez qu'il est complet, ou demandez un nouveau changement depuis « Mon compte »."),
+    ),
+    services.EmailChangeError.EXPIRED: (
+        410,
+        _("Ce lien a expiré (il est valable 24 heures) : demandez un nouveau changement depuis « Mon compte »."),
+    ),
+    services.EmailChangeError.USED: (
+        410,
+        _("Ce lien a déjà servi, ou l'adresse de connexion a changé depuis : il ne peut plus être utilisé."),
+    ),
+    services.EmailChangeError.TAKEN: (
+        409,
+        _("Un compte existe déjà avec cette adresse électronique : elle ne peut pas devenir la vôtre."),
+    ),
+}
+
+
+def _email_change_error(request, reason):
+    status, message = EMAIL_CHANGE_ERRORS[reason]
+    return render(request, "onboarding/email_change_invalid.html", {"message": message}, status=status)
+
+
+@login_required
+@fresh_second_factor
+@require_http_methods(["GET", "POST"])
+def change_connection_email(request):
+    """« Changer d'adresse de connexion »: a link is sent to the new address to prove it."""
+    form = ConnectionEmailForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        enforce_rate_limit(request, "resend-email")
+        if form.is_valid():
+            with transaction.atomic():
+                services.request_email_change(request.user, form.cleaned_data["email"])
+            messages.info(
+                request,
+                _(
+                    "Un lien de confirmation a été envoyé à %(email)s. Votre adresse de connexion ne change "
+                    "qu'une fois ce lien suivi (il est valable 24 heures) : d'ici là, connectez-vous avec l'actuelle."
+                )
+                % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("twofactor_account")
+    return render(request, "onboarding/change_connection_email.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm_email_change(request, token):
+    """The link sent to the new address. GET shows (mail scanners follow links); POST changes."""
+    try:
+        user, new_email = services.email_change_for_token(token)
+    except services.EmailChangeError as error:
+        return _email_change_error(request, error.reason)
+    if user.pk != request.user.pk:
+        return render(
+            request,
+            "onboarding/email_change_invalid.html",
+            {"message": _("Ce lien concerne un autre compte que celui avec lequel vous êtes connecté(e).")},
+            status=403,
+        )
+    if request.method == "POST":
+        try:
+            services.confirm_email_change(request.user, new_email)
+        except services.EmailChangeError as error:
+            return _email_change_error(request, error.reason)
+        messages.success(
+            request,
+            _("Votre adresse de connexion est désormais %(email)s : utilisez-la pour vous connecter.") % {"email": new_email},
+        )
+        return redirect("twofactor_account")
+    return render(request, "onboarding/confirm_email_change.html", {"new_email": new_email})
+
+
+@login_required
+@fresh_second_factor
+@require_http_methods(["GET", "POST"])
+def change_contact_email(request):
+    """« Changer d'adresse de contact »: where the notifications go."""
+    profile = get_object_or_404(SupplierProfile, user=request.user)
+    form = ContactEmailForm(request.POST or None, instance=profile)
+    previous = profile.contact_email
+    if request.method == "POST" and form.is_valid():
+        new = form.cleaned_data["contact_email"]
+        if new != previous:
+            services.change_contact_email(request.user, new)
+        messages.success(
+            request,
+            _("Les notifications seront envoyées à %(email)s.") % {"email": new or request.user.email},
+        )
+        return redirect("twofactor_account")
+    return render(request, "onboarding/change_contact_email.html", {"form": form})

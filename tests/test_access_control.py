@@ -36,6 +36,9 @@ TABLE = [
     ("/compte/application/", (302, 200, 200, 200, 200, 200)),
     ("/compte/codes-de-secours/", (302, 200, 200, 200, 200, 200)),
     ("/compte/verification/", (302, 200, 200, 200, 200, 200)),
+    ("/compte/adresse-de-connexion/", (302, 200, 200, 200, 200, 200)),
+    # Staff have no supplier profile, hence no contact address.
+    ("/compte/adresse-de-contact/", (302, 200, 200, 200, 404, 404)),
     # Without a password first, the code page sends back to the login.
     ("/connexion/code/", (302, 302, 302, 302, 302, 302)),
     ("/coordonnees-bancaires/ajouter/", (302, 200, 403, 200, 403, 403)),

@@ -347,6 +347,8 @@ EVENTS = {
     "recovery_regenerated": _("De nouveaux codes de secours ont été créés pour votre compte ; les anciens ne fonctionnent plus."),
     "reset_by_staff": _("Les services financiers de la Ville ont réinitialisé la double authentification de votre compte, à votre demande : le code demandé après votre mot de passe vous est de nouveau envoyé par courriel."),
     "bank_details": _("De nouvelles coordonnées bancaires ont été envoyées depuis votre compte."),
+    "connection_email_changed": _("L'adresse électronique de connexion de votre compte a été changée."),
+    "contact_email_changed": _("L'adresse électronique de contact de votre compte a été changée : les notifications y sont désormais envoyées."),
     "main_manager_handed_over": _("Vous avez transmis le rôle de gestionnaire principal d'une structure ; vous en restez membre."),
     "main_manager_received": _("Vous êtes désormais gestionnaire principal d'une structure : c'est à vous de gérer ses coordonnées bancaires et ses mandats de facturation."),
 }

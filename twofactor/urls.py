@@ -1,5 +1,7 @@
 from django.urls import path
 
+from onboarding import views as account_views
+
 from . import views
 
 urlpatterns = [
@@ -8,4 +10,11 @@ urlpatterns = [
     path("application/", views.authenticator, name="twofactor_authenticator"),
     path("application/retirer/", views.remove_authenticator, name="twofactor_remove_authenticator"),
     path("codes-de-secours/", views.recovery_codes, name="twofactor_recovery_codes"),
+    path("adresse-de-connexion/", account_views.change_connection_email, name="change_connection_email"),
+    path(
+        "adresse-de-connexion/confirmer/<str:token>/",
+        account_views.confirm_email_change,
+        name="confirm_email_change",
+    ),
+    path("adresse-de-contact/", account_views.change_contact_email, name="change_contact_email"),
 ]

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onboarding.forms import LoginForm
+from onboarding.models import SupplierProfile
 from onboarding.security import enforce_rate_limit
 
 from . import services
@@ -213,6 +214,8 @@ def account(request):
             "factor": services.factor_label(user),
             "by_app": by_app,
             "recovery_codes_left": services.recovery_codes_left(user) if by_app else None,
+            # Suppliers only (staff have no profile): None hides the line.
+            "contact_email": SupplierProfile.objects.filter(user=user).values_list("contact_email", flat=True).first(),
         },
     )
 
