@@ -214,7 +214,7 @@ def mandate_for_token(token):
         pk = signing.loads(token, salt=SIGNING_SALT)
     except signing.BadSignature:
         raise MandateLinkError(MandateLinkError.INVALID)
-    mandate = BillingMandate.objects.select_related("structure", "signatory").filter(pk=pk).first()
+    mandate = BillingMandate.objects.select_related("structure", "signatory__profile").filter(pk=pk).first()
     if mandate is None:
         raise MandateLinkError(MandateLinkError.INVALID)
     check_signable(mandate)

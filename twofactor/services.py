@@ -240,8 +240,9 @@ def check_code(user, typed, *, allow_recovery=True):
     return Outcome.FORMAT, user.second_factor
 
 
-def purge_used_codes(older_than=timedelta(days=1)):
-    """E-mailed and app codes are worth remembering for minutes; recovery codes, as long as the set."""
+def purge_used_codes(older_than=timedelta(days=30)):
+    """Forget old digests: an e-mailed or app code is worth remembering for minutes, a recovery
+    code for as long as its set is likely in use (`manage.py purge_used_codes`, daily)."""
     return UsedCode.objects.filter(used_at__lt=timezone.now() - older_than).delete()[0]
 
 
@@ -347,6 +348,7 @@ EVENTS = {
     "recovery_regenerated": _("De nouveaux codes de secours ont été créés pour votre compte ; les anciens ne fonctionnent plus."),
     "reset_by_staff": _("Les services financiers de la Ville ont réinitialisé la double authentification de votre compte, à votre demande : le code demandé après votre mot de passe vous est de nouveau envoyé par courriel."),
     "bank_details": _("De nouvelles coordonnées bancaires ont été envoyées depuis votre compte."),
+    "mandate_signed": _("Un mandat de facturation a été signé depuis votre compte."),
     "connection_email_changed": _("L'adresse électronique de connexion de votre compte a été changée."),
     "contact_email_changed": _("L'adresse électronique de contact de votre compte a été changée : les notifications y sont désormais envoyées."),
     "main_manager_handed_over": _("Vous avez transmis le rôle de gestionnaire principal d'une structure ; vous en restez membre."),

@@ -255,3 +255,13 @@ def test_it_counts_the_code_step_in_a_few_queries(client, supplier, django_asser
     with django_assert_num_queries(18):
         response = client.post(CODE_URL, {"code": code})
     assert response["Location"] == reverse("home")
+
+
+def test_it_forgets_used_codes_after_thirty_days(supplier):
+    from django.core.management import call_command
+
+    old = UsedCode.objects.create(user=supplier, digest="a" * 64)
+    UsedCode.objects.filter(pk=old.pk).update(used_at=timezone.now() - timedelta(days=31))
+    recent = UsedCode.objects.create(user=supplier, digest="b" * 64)
+    call_command("purge_used_codes", verbosity=0)
+    assert list(UsedCode.objects.all()) == [recent]

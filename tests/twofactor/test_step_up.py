@@ -9,7 +9,7 @@ from django.utils.http import urlencode
 from banking.models import BankAccount
 from tests.clients import last_code_sent_to
 from tests.factories import BillingMandateFactory, MainManagerFactory
-from tests.mandates.helpers import sign_path
+from tests.mandates.helpers import sign_data, sign_path
 from tests.twofactor.helpers import age_verification, app_code, give_authenticator
 from twofactor import services
 
@@ -128,3 +128,19 @@ def test_it_asks_for_a_new_code_before_signing_a_mandate(client, manager):
     )
     mandate.refresh_from_db()
     assert not mandate.is_signed
+
+
+def test_it_tells_the_connection_address_of_a_signature_sent_to_the_contact_address(
+    client, django_capture_on_commit_callbacks
+):
+    manager = MainManagerFactory(
+        user__email="claire@menuiserie.fr", user__profile__contact_email="compta@menuiserie.fr"
+    ).user
+    mandate = BillingMandateFactory(structure=manager.structures.get(), signatory=manager)
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(sign_path(mandate), sign_data(mandate))
+    assert response.status_code == 302
+    notices = [m for m in mail.outbox if m.to == ["claire@menuiserie.fr"]]
+    assert len(notices) == 1
+    assert "Un mandat de facturation a été signé depuis votre compte." in notices[0].body
