@@ -178,6 +178,7 @@ class Journey:
         self.register()
         self.sign()
         self.connected_pages()
+        self.log_in_again()
         return self.pages
 
     def register(self):
@@ -272,6 +273,26 @@ class Journey:
         self.call("Accueil connecté (GET)", "home", "GET", "/accueil/")
         page = self.call("« Déposer une facture » (GET)", "supplier", "GET", "/factures/deposer/")
         self.deposit_page = page
+
+
+    def log_in_again(self):
+        """« Se connecter » as on any later day: the password, then the code e-mailed (issue 10)."""
+        self.call("Se déconnecter (POST)", "supplier", "POST", "/deconnexion/", expect=(302,))
+        self.call("Se connecter (GET)", "supplier", "GET", "/connexion/")
+        self.call(
+            "Se connecter : mot de passe (POST)", "password", "POST", "/connexion/",
+            {"username": self.email, "password": PASSWORD}, expect=(302,), location="/connexion/code/",
+        )
+        self.call("Se connecter : saisie du code (GET)", "supplier", "GET", "/connexion/code/")
+        code = self.mailbox.link(self.email, pattern=LOGIN_CODE)
+        self.call(
+            "Se connecter : code reçu par courriel (POST)", "supplier", "POST", "/connexion/code/",
+            {"code": code}, expect=(302,), location="/accueil/",
+        )
+
+
+# The 6 digits alone on their line in the login code's e-mail (templates/emails/login_code.txt).
+LOGIN_CODE = re.compile(r"^\s+([0-9]{6})\s*$", re.MULTILINE)
 
 
 def deposit_available(page_text):
