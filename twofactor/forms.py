@@ -18,22 +18,21 @@ def code_help(user):
     }
 
 
-class CodeForm(forms.Form):
-    """The second factor: 6 digits, or a recovery code (checked by services.check_code)."""
-
-    code = forms.CharField(
-        label=_("Code de vérification"),
+def code_field(label):
+    return forms.CharField(
+        label=label,
         max_length=20,
         error_messages={"required": MSG_CODE_REQUIRED},
         widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "autocapitalize": "off",
-                "spellcheck": "false",
-                "class": "input--code",
-            }
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false", "class": "input--code"}
         ),
     )
+
+
+class CodeForm(forms.Form):
+    """The second factor: 6 digits, or a recovery code (checked by services.check_code)."""
+
+    code = code_field(_("Code de vérification"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,11 +45,8 @@ class CodeForm(forms.Form):
 class AuthenticatorForm(forms.Form):
     """The first code an app shows, to prove it was set up with the right key."""
 
-    code = forms.CharField(
-        label=_("Code à 6 chiffres affiché par l'application"),
-        max_length=20,
-        error_messages={"required": MSG_CODE_REQUIRED},
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "class": "input--code"}
-        ),
-    )
+    code = code_field(_("Code à 6 chiffres affiché par l'application"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs["inputmode"] = "numeric"

@@ -88,6 +88,21 @@ def _check(request, user, form):
     return None
 
 
+def _post_code(request, user, form, here):
+    """A code posted, at login or at a step-up: (method, None) when right; (None, response) for
+    « Recevoir un nouveau code » or a lockout; (None, None) when the form shows the error."""
+    enforce_rate_limit(request, "second-factor")
+    if request.POST.get("action") == RESEND and not services.uses_authenticator(user):
+        _send_new_code(request, user)
+        return None, redirect(here)
+    locked = _locked_out(request, user)
+    if locked:
+        return None, locked
+    if form.is_valid():
+        return _check(request, user, form), None
+    return None, None
+
+
 def _locked_out(request, user):
     credentials = {"username": user.email}
     if AxesProxyHandler.is_locked(request, credentials):
@@ -123,19 +138,13 @@ def login_code(request):
 
     form = CodeForm(request.POST or None, user=user)
     if request.method == "POST":
-        enforce_rate_limit(request, "second-factor")
-        if request.POST.get("action") == RESEND and not services.uses_authenticator(user):
-            _send_new_code(request, user)
-            return redirect("login_code")
-        locked = _locked_out(request, user)
-        if locked:
-            return locked
-        if form.is_valid():
-            method = _check(request, user, form)
-            if method:
-                services.complete_login(request, user, method, pending["backend"])
-                _after_recovery_code(request, user, method)
-                return redirect(pending["next"])
+        method, response = _post_code(request, user, form, reverse("login_code"))
+        if response:
+            return response
+        if method:
+            services.complete_login(request, user, method, pending["backend"])
+            _after_recovery_code(request, user, method)
+            return redirect(pending["next"])
     return render(
         request,
         "twofactor/login_code.html",
@@ -170,19 +179,13 @@ def step_up(request):
     user = request.user
     form = CodeForm(request.POST or None, user=user)
     if request.method == "POST":
-        enforce_rate_limit(request, "second-factor")
-        if request.POST.get("action") == RESEND and not services.uses_authenticator(user):
-            _send_new_code(request, user)
-            return redirect(step_up_url(next_url))
-        locked = _locked_out(request, user)
-        if locked:
-            return locked
-        if form.is_valid():
-            method = _check(request, user, form)
-            if method:
-                services.mark_verified(request, method)
-                _after_recovery_code(request, user, method)
-                return redirect(next_url)
+        method, response = _post_code(request, user, form, step_up_url(next_url))
+        if response:
+            return response
+        if method:
+            services.mark_verified(request, method)
+            _after_recovery_code(request, user, method)
+            return redirect(next_url)
     elif not services.uses_authenticator(user):
         device = services.email_device(user)
         if not services.has_live_email_code(device):
