@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from stdnum import numdb
 
+from onboarding.widgets import CachedOptionsSelect
 from structures.identifiers import IdentifierType, normalize_identifier
 
 from .iban import bban_length, french_country_forms, split_iban, validate_bic, validate_iban_blocks
@@ -95,7 +96,7 @@ class BankAccountForm(forms.Form):
         help_text=_("Les 2 lettres par lesquelles commence l'IBAN (FR pour la France, Monaco et l'outre-mer)."),
         # A select of the IBAN countries, but validated by banking.iban: a code posted from
         # outside the list gets the module's precise message rather than « choix invalide ».
-        widget=forms.Select(choices=iban_country_choices),
+        widget=CachedOptionsSelect(choices=iban_country_choices),
         error_messages={"required": MSG_COUNTRY_CODE_REQUIRED},
     )
     check_digits = forms.CharField(
@@ -142,7 +143,7 @@ class BankAccountForm(forms.Form):
         max_length=BankAccount._meta.get_field("factor_raison_sociale").max_length,
         help_text=_("À remplir seulement si vos factures sont payées à une société d'affacturage."),
     )
-    factor_country = CountryField(blank=True).formfield(label=_("Pays"), required=False)
+    factor_country = CountryField(blank=True).formfield(label=_("Pays"), required=False, widget=CachedOptionsSelect)
     factor_identifier = forms.CharField(
         label=_("Identifiant"), required=False, max_length=100, help_text=_("SIRET pour un affactureur français.")
     )

@@ -27,7 +27,7 @@ class BankAccountStateError(Exception):
     """The bank details were already validated or rejected (by someone else, or twice)."""
 
 
-def submit_bank_account(*, structure, user, cleaned_data, rib_file):
+def submit_bank_account(*, structure, user, cleaned_data, rib_file, new_structure=False):
     """Record the bank details of `structure` sent by `user`, pending review by finance staff.
 
     `cleaned_data` is a valid BankAccountForm's; `rib_file` the checked RIB (an upload or a File
@@ -35,14 +35,21 @@ def submit_bank_account(*, structure, user, cleaned_data, rib_file):
     is left and no e-mail goes. When the structure already has bank details in use or waiting,
     the new ones are flagged « changement de RIB » and the structure's known contacts are told
     once the transaction commits; the details in use stay so until staff validate new ones.
+
+    `new_structure=True`: `structure` was created in the caller's transaction (the wizard's
+    `done()`), which rolls back as a whole if anything here fails. It cannot have bank details
+    yet: none are read or locked, and no savepoint is set.
     """
-    with transaction.atomic():
-        # Lock the structure's accounts: two submissions at once both see each other's flag.
-        previous = list(
-            BankAccount.objects.select_for_update()
-            .filter(structure=structure, status__in=[Status.VALIDATED, Status.PENDING])
-            .order_by("-created_at")
-        )
+    with transaction.atomic(savepoint=not new_structure):
+        if new_structure:
+            previous = []
+        else:
+            # Lock the structure's accounts: two submissions at once both see each other's flag.
+            previous = list(
+                BankAccount.objects.select_for_update()
+                .filter(structure=structure, status__in=[Status.VALIDATED, Status.PENDING])
+                .order_by("-created_at")
+            )
         rib_check = cleaned_data["rib_check"]
         account = BankAccount(
             structure=structure,

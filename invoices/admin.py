@@ -6,10 +6,13 @@ Each button opens a confirmation with a comment — required to reject (the reas
 (the documents asked for) — and calls services.change_status, which records and e-mails it.
 """
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +20,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from structures.admin import identifier_search
 from structures.csv_export import csv_bytes
+from structures.models import Structure
 
 from . import services
 from .models import Invoice, InvoiceStatusChange, Service, SupportingDocument
@@ -107,12 +112,37 @@ FIELDSETS = [
 ]
 
 
+# An invoice or engagement number typed in the search box: one word, with a digit.
+NUMBER_SHAPE = re.compile(r"\S*\d\S*")
+
+
+class StructureFilter(admin.SimpleListFilter):
+    """« Par structure », without listing every structure that has invoices: for a city, tens of
+    thousands of links, read from every invoice on each display of the list. The structure is
+    chosen from a row (its name links here) or found by the search; the filter then shows it,
+    with « Tout » to leave it."""
+
+    title = _("structure")
+    parameter_name = "structure__id__exact"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        structure = Structure.objects.filter(pk=value).first() if value and value.isdigit() else None
+        return [(str(structure.pk), str(structure))] if structure else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(structure_id=value) if value.isdigit() else queryset.none()
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
     change_form_template = "admin/invoices/invoice/change_form.html"
-    list_display = ["number", "structure", "issue_date", "amount_incl_tax", "service", "status", "source",
+    list_display = ["number", "structure_link", "issue_date", "amount_incl_tax", "service", "status", "source",
                     "deposited_at", "file_link"]
-    list_filter = ["status", "service", ("structure", admin.RelatedOnlyFieldListFilter), "source"]
+    list_filter = ["status", "service", StructureFilter, "source"]
     list_select_related = ["structure", "service"]
     search_fields = ["number", "engagement_number", "structure__raison_sociale", "structure__identifier"]
     fieldsets = FIELDSETS
@@ -133,6 +163,22 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     def has_process_permission(self, request):
         return services.is_finance_staff(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        # A SIRET or SIREN, an invoice or engagement number: indexed exact matches, not
+        # « contains » over every search field, which reads every invoice (100 000 rows).
+        by_identifier = identifier_search(search_term, prefix="structure__")
+        if by_identifier is not None:
+            return queryset.filter(by_identifier), False
+        term = search_term.strip()
+        if NUMBER_SHAPE.fullmatch(term) and len(term) <= Invoice._meta.get_field("engagement_number").max_length:
+            return queryset.filter(Q(number__iexact=term) | Q(engagement_number__iexact=term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description=_("structure"), ordering="structure__raison_sociale")
+    def structure_link(self, obj):
+        # Its invoices: the structure filter, which lists no structure by itself.
+        return format_html('<a href="?{}={}">{}</a>', StructureFilter.parameter_name, obj.structure_id, obj.structure)
 
     @admin.display(description=_("fichier"))
     def file_link(self, obj):

@@ -16,6 +16,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from banking.storage import get_private_storage
@@ -139,7 +140,15 @@ class Invoice(models.Model):
                 condition=~Q(status="rejetee") | ~Q(rejection_reason=""), name="invoice_rejection_has_reason"
             ),
         ]
-        indexes = [models.Index(fields=["status", "deposited_at"])]
+        indexes = [
+            models.Index(fields=["status", "deposited_at"]),
+            # The admin list's order (-deposited_at, then -pk): read backwards, 100 rows of 100 000.
+            models.Index(fields=["deposited_at", "id"], name="invoice_list_order_idx"),
+            # Finance staff search by invoice or engagement number, in any case
+            # (InvoiceAdmin.get_search_results); the unique constraint leads with the structure.
+            models.Index(Upper("number"), name="invoice_number_upper_idx"),
+            models.Index(Upper("engagement_number"), name="invoice_engagement_upper_idx"),
+        ]
 
     def __str__(self):
         return _("Facture n° %(number)s") % {"number": self.number}

@@ -91,19 +91,32 @@ def is_main_manager(user, structure):
     ).exists()
 
 
-def generate_mandate(structure, signatory, *, notify=True):
+def generate_mandate(structure, signatory, *, notify=True, new_structure=False):
     """Generate the mandate of `structure` for `signatory` (its main manager) to sign.
 
     Runs in the caller's transaction when there is one (the wizard's `done()`); the signing
     e-mail leaves once it commits. `notify=False` leaves the e-mail to the caller.
     Raises MandateError when the structure already has a mandate generated or signed: the
     database's partial unique constraint settles two clicks at the same moment.
+
+    `new_structure=True`: `structure` was created by `signatory` (its main manager, then) in the
+    caller's transaction (the wizard's `done()`), which rolls back as a whole if anything here
+    fails. It cannot have a mandate yet, nor can another transaction give it one before this
+    one commits: the checks that read mandates are skipped, and no savepoint is set.
     """
     if not structure.is_active:
         raise MandateError(MSG_STRUCTURE_INACTIVE)
+    now = timezone.now()
+    if new_structure:
+        if structure.created_by_id != signatory.pk:
+            raise MandateError(MSG_NOT_MAIN_MANAGER)
+        with transaction.atomic(savepoint=False):
+            mandate = _create_mandate(structure, signatory, now)
+            if notify:
+                send_signing_email(mandate)
+        return mandate
     if not is_main_manager(signatory, structure):
         raise MandateError(MSG_NOT_MAIN_MANAGER)
-    now = timezone.now()
     with transaction.atomic():
         # An overdue one must not block a new one until the nightly command has run.
         expire_mandates(now=now, structure=structure)
@@ -112,21 +125,23 @@ def generate_mandate(structure, signatory, *, notify=True):
             raise _already_exists(current)
         try:
             with transaction.atomic():
-                mandate = BillingMandate.objects.create(
-                    structure=structure,
-                    signatory=signatory,
-                    status=Status.GENERATED,
-                    template_version=texts.CURRENT_VERSION,
-                    document_html=texts.render_document(
-                        structure=structure, signatory=signatory, generated_at=now
-                    ),
-                    generated_at=now,
-                )
+                mandate = _create_mandate(structure, signatory, now)
         except IntegrityError:
             raise _already_exists(_current_mandate(structure))
         if notify:
             send_signing_email(mandate)
     return mandate
+
+
+def _create_mandate(structure, signatory, now):
+    return BillingMandate.objects.create(
+        structure=structure,
+        signatory=signatory,
+        status=Status.GENERATED,
+        template_version=texts.CURRENT_VERSION,
+        document_html=texts.render_document(structure=structure, signatory=signatory, generated_at=now),
+        generated_at=now,
+    )
 
 
 def _current_mandate(structure):

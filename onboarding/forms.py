@@ -12,6 +12,7 @@ from django_countries import countries
 from django_countries.fields import CountryField
 
 from .models import SupplierProfile
+from .widgets import CachedOptionsSelect
 
 FRENCH_POSTCODE = re.compile(r"^[0-9]{5}$")
 
@@ -119,7 +120,7 @@ class AccountForm(forms.Form):
         "city", label=_("Ville"), widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
     )
     country = CountryField().formfield(
-        label=_("Pays"), initial="FR", widget=forms.Select(attrs={"autocomplete": "country"})
+        label=_("Pays"), initial="FR", widget=CachedOptionsSelect(attrs={"autocomplete": "country"})
     )
     phone = forms.CharField(
         label=_("Téléphone"),

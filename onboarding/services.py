@@ -43,9 +43,12 @@ def register_supplier(details: AccountDetails, *, send_activation=True):
     account and what the later stages create land together or not at all. With
     `send_activation=False` the caller sends another link that activates the account too (the
     billing mandate's): the supplier gets one e-mail.
+
+    No savepoint: nothing is caught in here, and an error (an e-mail registered at the same
+    moment) fails the caller's transaction, which rolls back as a whole.
     """
     User = get_user_model()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         user = User.objects.create_user(
             email=details.email,
             password=None,

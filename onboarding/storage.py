@@ -4,6 +4,7 @@ import os
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from formtools.wizard.storage.session import SessionStorage
 
 
 class WizardFileStorage(FileSystemStorage):
@@ -26,3 +27,38 @@ class WizardFileStorage(FileSystemStorage):
 
 
 wizard_file_storage = WizardFileStorage()
+
+
+class WizardSessionStorage(SessionStorage):
+    """formtools' session storage, except that reading the wizard's data does not save the session.
+
+    formtools marks the session modified each time its data is read (it is a mutable dict held
+    in the session), so every page of the wizard, each GET included, ended with an UPDATE of
+    the session row (and its transaction). Here only what changes the data marks it: the
+    methods of formtools' storage API, the only way the wizard changes it.
+    """
+
+    def _get_data(self):
+        return self.request.session[self.prefix]
+
+    data = property(_get_data, SessionStorage._set_data)  # the setter marks the session modified
+
+    def _changed(self):
+        self.request.session.modified = True
+
+    def _set_current_step(self, step):
+        if step != self.current_step:
+            super()._set_current_step(step)
+            self._changed()
+
+    def _set_extra_data(self, extra_data):
+        super()._set_extra_data(extra_data)
+        self._changed()
+
+    def set_step_data(self, step, cleaned_data):
+        super().set_step_data(step, cleaned_data)
+        self._changed()
+
+    def set_step_files(self, step, files):
+        super().set_step_files(step, files)
+        self._changed()

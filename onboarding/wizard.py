@@ -87,6 +87,7 @@ class OnboardingWizard(NamedUrlSessionWizardView):
     # The RIB waits here between steps, never under a served URL; formtools removes it when
     # the wizard ends, `purge_wizard_files` when it is abandoned.
     file_storage = wizard_file_storage
+    storage_name = "onboarding.storage.WizardSessionStorage"
 
     def get_template_names(self):
         return [f"onboarding/wizard_{self.steps.current}.html", "onboarding/wizard.html"]
@@ -101,6 +102,36 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         elif step == STRUCTURE_STEP:
             kwargs["user"] = self.request.user
         return kwargs
+
+    # The conditions, the new-structure step's initial values and the mandate step's blocks ask
+    # for the earlier steps' data several times a request, and validating them reads the
+    # database (the structure chosen, the e-mail's and the identifier's uniqueness): each of
+    # these steps' stored data is validated once per request, and the end's revalidation
+    # (formtools' render_done) reuses those forms.
+    VALIDATED_ONCE = (ACCOUNT_STEP, STRUCTURE_STEP, NEW_STRUCTURE_STEP)  # steps without files
+
+    def _validated_form(self, step):
+        """The step's form bound to its stored data, validated once per request and data."""
+        memo = self.__dict__.setdefault("_validated_forms", {})
+        data = self.storage.get_step_data(step)
+        if step not in memo or memo[step][0] != data:
+            form = self.get_form(step=step, data=data)
+            form.is_valid()
+            memo[step] = (data, form)
+        return memo[step][1]
+
+    def get_cleaned_data_for_step(self, step):
+        if step not in self.VALIDATED_ONCE:
+            return super().get_cleaned_data_for_step(step)
+        form = self._validated_form(step)
+        return form.cleaned_data if form.is_valid() else None
+
+    def get_form(self, step=None, data=None, files=None):
+        if getattr(self, "_revalidating", False) and step in self.VALIDATED_ONCE and not files:
+            validated = self.__dict__.get("_validated_forms", {}).get(step)
+            if validated is not None and validated[0] == data:
+                return validated[1]
+        return super().get_form(step, data, files)
 
     def get_form_initial(self, step):
         initial = super().get_form_initial(step)
@@ -171,10 +202,7 @@ class OnboardingWizard(NamedUrlSessionWizardView):
 
     def _mandate_blocks(self):
         """The « Structure » and « Signataire » blocks from what the earlier steps hold."""
-        new_structure = self.get_form(
-            NEW_STRUCTURE_STEP,
-            data=self.storage.get_step_data(NEW_STRUCTURE_STEP),
-        )
+        new_structure = self._validated_form(NEW_STRUCTURE_STEP)
         if not new_structure.is_valid():
             return []
         details = new_structure.structure_details()
@@ -191,6 +219,7 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         return mandate_blocks(structure, signatory)
 
     def render_done(self, form, **kwargs):
+        self._revalidating = True
         try:
             return super().render_done(form, **kwargs)
         except FilesNotSaved:
@@ -232,10 +261,14 @@ class OnboardingWizard(NamedUrlSessionWizardView):
                     if outcome.created and BANK_STEP in form_dict:
                         bank = form_dict[BANK_STEP].cleaned_data
                         banking_services.submit_bank_account(
-                            structure=outcome.structure, user=user, cleaned_data=bank, rib_file=bank["rib_file"]
+                            structure=outcome.structure,
+                            user=user,
+                            cleaned_data=bank,
+                            rib_file=bank["rib_file"],
+                            new_structure=True,
                         )
                     if outcome.created and MANDATE_STEP in form_dict:
-                        mandate_services.generate_mandate(outcome.structure, user)
+                        mandate_services.generate_mandate(outcome.structure, user, new_structure=True)
                 else:
                     outcome = structure_services.join_structure(
                         user, form_dict[STRUCTURE_STEP].cleaned_data["structure"]

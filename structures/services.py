@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -312,11 +313,15 @@ def dashboard(user):
     """The user's structures with their role, their pending requests, and those they decide."""
     memberships = list(user.memberships.select_related("structure").order_by("structure__raison_sociale"))
     managed_ids = [m.structure_id for m in memberships if m.role == Membership.Role.MAIN_MANAGER]
-    pending = AttachmentRequest.objects.filter(status=AttachmentRequest.Status.PENDING).select_related(
-        "structure", "user"
+    # The pending requests the user sent and those they decide, in one query.
+    concerned = Q(user=user) | Q(structure_id__in=managed_ids) if managed_ids else Q(user=user)
+    pending = list(
+        AttachmentRequest.objects.filter(concerned, status=AttachmentRequest.Status.PENDING).select_related(
+            "structure", "user"
+        )
     )
-    mine = [r for r in pending.filter(user=user)]
-    to_decide = list(pending.filter(structure_id__in=managed_ids)) if managed_ids else []
+    mine = [r for r in pending if r.user_id == user.pk]
+    to_decide = [r for r in pending if r.structure_id in managed_ids]
     return Dashboard(memberships=memberships, pending_requests=mine, requests_to_decide=to_decide)
 
 

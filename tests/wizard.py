@@ -132,6 +132,11 @@ def post_bank_details(client, rib=None, **overrides):
 
 def register_with_new_structure(client, siret=COMPANY_SIRET, **account):
     """Account, « Créer cette structure » from the directory (confirmed), bank details, « Générer »."""
+    return client.get(fill_wizard_with_new_structure(client, siret, **account))
+
+
+def fill_wizard_with_new_structure(client, siret=COMPANY_SIRET, **account):
+    """Every step of register_with_new_structure(); the URL of the wizard's end, not visited yet."""
     response = post_step(client, "compte", account_data(**account))
     assert response["Location"] == step_url("structure"), response
     response = choose(client, f"siret:{siret}", identifier=siret)
@@ -144,7 +149,7 @@ def register_with_new_structure(client, siret=COMPANY_SIRET, **account):
     assert response["Location"] == step_url("mandat"), response.context["wizard"]["form"].errors
     response = post_step(client, "mandat", {}, captcha=None)  # « Générer »
     assert response["Location"] == step_url("fin")
-    return client.get(response["Location"])
+    return response["Location"]
 
 
 def signing_link(message):

@@ -4,6 +4,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import translation
 
 from banking import services
@@ -11,6 +12,7 @@ from banking.forms import BankAccountForm
 from banking.models import BankAccount
 from banking.rib import RibStatus
 from banking.services import BankDetailsStatus, bank_details_state
+from structures.services import StructureDetails, create_structure
 from tests.banking import pdfs
 from tests.factories import (
     BankAccountFactory,
@@ -88,6 +90,23 @@ def test_it_records_first_bank_details_pending_without_alert(structure, manager,
     assert account.rib_file.read() == pdfs.rib_pdf(IBAN)
     assert account.history.get().history_user == manager
     assert mail.outbox == []
+
+
+def test_it_reads_no_other_details_for_a_structure_created_in_the_same_transaction(manager, django_assert_num_queries):
+    form = valid_form()
+    with transaction.atomic():
+        outcome = create_structure(manager, StructureDetails("tva_ue", "BE0123456749", "Atelier Royal", "1 rue Royale", "1000", "Bruxelles", "BE"))
+        # The row and its history row: no other details to lock (there cannot be any), no savepoint.
+        with django_assert_num_queries(2):
+            account = services.submit_bank_account(
+                structure=outcome.structure,
+                user=manager,
+                cleaned_data=form.cleaned_data,
+                rib_file=form.cleaned_data["rib_file"],
+                new_structure=True,
+            )
+    assert (account.structure, account.status, account.is_rib_change) == (outcome.structure, BankAccount.Status.PENDING, False)
+    assert account.history.get().history_user == manager
 
 
 def test_it_flags_a_change_of_rib_and_alerts_every_member_and_the_previous_contact(

@@ -147,9 +147,9 @@ def test_it_adds_nothing_to_an_invoice_no_longer_suspended(logged_in, invoice):
 
 def test_it_shows_the_issued_invoices_on_the_connected_home(logged_in, invoice, django_assert_num_queries):
     logged_in.get(reverse("home"))
-    # Session, user, memberships, pending requests, requests to decide, bank details, mandate,
-    # whether a signed mandate opens « + Déposer une facture », the latest invoices.
-    with django_assert_num_queries(9):
+    # Session, user, memberships, the pending requests sent and to decide (one query), bank
+    # details, mandate, whether a signed mandate opens « + Déposer une facture », the latest invoices.
+    with django_assert_num_queries(8):
         response = logged_in.get(reverse("home"))
     html = page(response)
     assert '<h2 id="issued-invoices">Factures émises</h2>' in html

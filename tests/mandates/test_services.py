@@ -14,6 +14,7 @@ from mandates import services
 from mandates.models import BillingMandate, sha256_of
 from onboarding.services import activation_token
 from structures.models import Membership
+from structures.services import StructureDetails, create_structure
 from tests.factories import (
     BillingMandateFactory,
     MainManagerFactory,
@@ -56,6 +57,29 @@ def test_it_generates_a_mandate_and_emails_the_signing_link(structure, manager, 
     assert "Ce lien est valable 7 jours, jusqu'au" in message.body
     assert "active aussi votre compte" not in message.body
     assert signing_link(message) in message.alternatives[0][0]
+
+
+def test_it_only_inserts_the_mandate_of_a_structure_created_in_the_same_transaction(
+    manager, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    details = StructureDetails("tva_ue", "BE0123456749", "Atelier Royal", "1 rue Royale", "1000", "Bruxelles", "BE")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        outcome = create_structure(manager, details)
+        # No main manager to check, no mandate to expire or to collide with, no savepoint.
+        with django_assert_num_queries(1):
+            mandate = services.generate_mandate(outcome.structure, manager, new_structure=True)
+    assert (mandate.status, mandate.structure, mandate.signatory) == ("genere", outcome.structure, manager)
+    assert "Atelier Royal" in mandate.document_html
+    [message] = mail.outbox
+    assert message.subject == "Signez le mandat de facturation de Atelier Royal"
+
+
+def test_it_refuses_the_new_structure_path_to_whoever_did_not_create_it(structure, manager):
+    other = SupplierFactory()
+    with pytest.raises(services.MandateError) as error:
+        services.generate_mandate(structure, other, new_structure=True)
+    assert error.value.message == services.MSG_NOT_MAIN_MANAGER
+    assert not BillingMandate.objects.exists()
 
 
 def test_it_tells_a_new_account_that_the_link_activates_it(django_capture_on_commit_callbacks):

@@ -165,3 +165,18 @@ def test_it_creates_one_structure_when_two_suppliers_race():
     assert sorted(o.created for o in outcomes) == [False, True]
     assert AttachmentRequest.objects.count() == 1
     assert Membership.objects.get().role == "gestionnaire_principal"
+
+
+def test_it_gives_the_home_the_requests_sent_and_those_to_decide_in_one_query(django_assert_num_queries):
+    manager = MainManagerFactory().user
+    managed = manager.structures.get()
+    elsewhere = StructureFactory(raison_sociale="Ailleurs")
+    sent = AttachmentRequest.objects.create(user=manager, structure=elsewhere)
+    to_decide = AttachmentRequest.objects.create(user=SupplierFactory(), structure=managed)
+    AttachmentRequest.objects.create(user=SupplierFactory(), structure=elsewhere)  # neither
+    AttachmentRequest.objects.create(user=manager, structure=StructureFactory(), status="refusee")  # decided
+    with django_assert_num_queries(2):  # the memberships with their structure, the pending requests
+        board = services.dashboard(manager)
+    assert board.pending_requests == [sent]
+    assert board.requests_to_decide == [to_decide]
+    assert board.managed_structures == [managed]

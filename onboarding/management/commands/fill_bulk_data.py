@@ -4,10 +4,13 @@
 
 For each of `count` suppliers: a user (with an unusable password: nobody logs in as them) and
 its profile, a structure it is the main manager of, bank details (mostly validated, some
-pending or rejected) and a billing mandate (mostly signed, some waiting, cancelled or expired),
-plus invoices once the invoices app has a model. Bulk inserts only: the models' services send
-e-mails and render PDFs, which is not what filling a database is about. Every signed mandate
-and every RIB point to one small shared file, written once into the private storage.
+pending or rejected) and a billing mandate (mostly signed, some waiting, cancelled or expired);
+then, for the structures whose mandate is signed and bank details validated (the ones that may
+deposit), 0 to 3 invoices (1.6 on average: about one per supplier) at every status, with their history (the deposit,
+then the last change). Bulk inserts only: the models' services send e-mails and render PDFs,
+which is not what filling a database is about. Every signed mandate, RIB and invoice points to
+one small shared file, written once into the private storage (an invoice's SHA-256 is made up
+from its structure and number: the unique constraint needs one per invoice).
 
 Identifiers (SIRET with valid keys, IBAN with valid RIB and IBAN keys, e-mails) continue after
 the rows already there, so the command can be run again to add more.
@@ -18,12 +21,12 @@ import random
 import time
 from contextlib import contextmanager
 from datetime import timedelta
+from decimal import Decimal
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.html import escape
 from stdnum import luhn
@@ -32,6 +35,7 @@ from stdnum.iban import calc_check_digits
 from banking.models import BankAccount
 from banking.rib import RibStatus
 from banking.storage import get_private_storage
+from invoices.models import Invoice, InvoiceStatusChange, Service
 from mandates import texts
 from mandates.models import BillingMandate
 from onboarding.models import SupplierProfile
@@ -101,6 +105,36 @@ SAMPLE_PDF = (
 )
 SAMPLE_RIB = "rib/exemple-donnees-de-masse.pdf"
 SAMPLE_MANDATE = "mandats/exemple-donnees-de-masse.pdf"
+SAMPLE_INVOICE = "factures/exemple-donnees-de-masse.pdf"
+
+# The city's services that order (the demo's, created when missing).
+SERVICES = [
+    ("DSI", "Direction des systèmes d'information", True),
+    ("VOIRIE", "Direction de l'espace public — voirie", True),
+    ("CULTURE", "Bibliothèques municipales", False),
+    ("ECOLES", "Direction de l'éducation — écoles", False),
+]
+INVOICES_PER_STRUCTURE = [0, 1, 1, 1, 2, 2, 2, 2, 2, 3]  # 1.6 a structure that may deposit: 1 a supplier
+NUMBER_PREFIXES = ["F-", "FA", "FAC-", "", "N°"]
+# Status of an invoice (cumulative probability) and the one before its last change.
+INVOICE_STATUSES = [
+    (0.15, Invoice.Status.DEPOSITED, None),
+    (0.27, Invoice.Status.MADE_AVAILABLE, Invoice.Status.DEPOSITED),
+    (0.39, Invoice.Status.SERVICE_DONE, Invoice.Status.MADE_AVAILABLE),
+    (0.51, Invoice.Status.MANDATED, Invoice.Status.SERVICE_DONE),
+    (0.90, Invoice.Status.PAYMENT, Invoice.Status.MANDATED),
+    (0.95, Invoice.Status.REJECTED, Invoice.Status.DEPOSITED),
+    (0.98, Invoice.Status.SUSPENDED, Invoice.Status.MADE_AVAILABLE),
+    (1.00, Invoice.Status.COMPLETED, Invoice.Status.SUSPENDED),
+]
+INVOICE_REJECTIONS = [
+    "Le numéro d'engagement indiqué ne correspond à aucune commande de la Ville.",
+    "Le montant facturé ne correspond pas au bon de commande.",
+    "La facture est adressée à un autre service : déposez-la de nouveau pour le bon service.",
+]
+INVOICE_SUSPENSIONS = ["Joignez le bon de livraison signé.", "Joignez le procès-verbal de réception des travaux."]
+VAT_RATES = [Decimal("20.00")] * 8 + [Decimal("10.00"), Decimal("5.50")]
+CENT = Decimal("0.01")
 
 
 def siret_for(n):
@@ -182,7 +216,7 @@ class DocumentTemplate:
 
 
 class Command(BaseCommand):
-    help = "Fill the database with COUNT realistic suppliers: structures, bank details, mandates (bulk inserts)."
+    help = "Fill the database with COUNT realistic suppliers: structures, bank details, mandates, invoices (bulk inserts)."
 
     def add_arguments(self, parser):
         parser.add_argument("--count", type=int, default=100_000)
@@ -199,36 +233,34 @@ class Command(BaseCommand):
         start = (Structure.objects.aggregate(models.Max("pk"))["pk__max"] or 0) + 1
         start = max(start, (User.objects.aggregate(models.Max("pk"))["pk__max"] or 0) + 1)
         document = DocumentTemplate()
-        done = 0
+        services = self._services()
+        done = invoices = 0
         for first in range(0, count, batch_size):
             size = min(batch_size, count - first)
             with transaction.atomic():
-                self._batch(rng, start + first, size, document)
+                invoices += self._batch(rng, start + first, size, document, services)
             done += size
             if verbosity >= 2:
                 self.stdout.write(f"  {done}/{count} ({time.monotonic() - started:.0f} s)")
-        invoices = self._invoices_note()
         self.stdout.write(
             self.style.SUCCESS(
-                f"{count} suppliers (user, structure, bank details, mandate each){invoices} "
+                f"{count} suppliers (user, structure, bank details, mandate each) and {invoices} invoices "
                 f"in {time.monotonic() - started:.1f} s"
             )
         )
 
     def _store_sample_files(self):
         storage = get_private_storage()
-        for name in (SAMPLE_RIB, SAMPLE_MANDATE):
+        for name in (SAMPLE_RIB, SAMPLE_MANDATE, SAMPLE_INVOICE):
             if not storage.exists(name):
                 storage.save(name, ContentFile(SAMPLE_PDF))
 
-    def _invoices_note(self):
-        try:
-            apps.get_model("invoices", "Invoice")
-        except LookupError:
-            return " (no invoices: the invoices app has no model yet)"
-        return " (invoices: not generated yet by this command)"
+    def _services(self):
+        for code, name, engagement_required in SERVICES:
+            Service.objects.get_or_create(code=code, defaults={"name": name, "engagement_required": engagement_required})
+        return list(Service.objects.filter(is_active=True).order_by("pk"))
 
-    def _batch(self, rng, first_n, size, document):
+    def _batch(self, rng, first_n, size, document, services):
         User = get_user_model()
         now = timezone.now()
         unusable = "!" + "bulk-data-no-login"  # Django's unusable-password prefix: nobody logs in as them
@@ -285,8 +317,9 @@ class Command(BaseCommand):
             Membership(user=user, structure=structure, role=Membership.Role.MAIN_MANAGER)
             for user, structure in zip(users, structures)
         )
-        self._bank_accounts(rng, users, structures, now)
-        self._mandates(rng, users, structures, now, document)
+        accounts = self._bank_accounts(rng, users, structures, now)
+        mandates = self._mandates(rng, users, structures, now, document)
+        return self._invoices(rng, users, structures, accounts, mandates, now, services)
 
     def _bank_accounts(self, rng, users, structures, now):
         Status = BankAccount.Status
@@ -311,6 +344,7 @@ class Command(BaseCommand):
             )
         with dates_as_given(BankAccount._meta.get_field("created_at")):
             BankAccount.objects.bulk_create(accounts)
+        return accounts
 
     def _mandates(self, rng, users, structures, now, document):
         Status = BillingMandate.Status
@@ -344,3 +378,83 @@ class Command(BaseCommand):
                 mandate.expired_at = generated + timedelta(days=7)
             mandates.append(mandate)
         BillingMandate.objects.bulk_create(mandates)
+        return mandates
+
+    def _invoices(self, rng, users, structures, accounts, mandates, now, services):
+        """Invoices of the structures that may deposit (mandate signed, bank details validated)."""
+        Status = Invoice.Status
+        invoices = []
+        for user, structure, account, mandate in zip(users, structures, accounts, mandates):
+            if mandate.status != BillingMandate.Status.SIGNED or account.status != BankAccount.Status.VALIDATED:
+                continue
+            opened = max(mandate.signed_at, account.reviewed_at)
+            if opened >= now - timedelta(days=1):
+                continue
+            prefix, first_number = rng.choice(NUMBER_PREFIXES), rng.randint(1, 900)
+            for k in range(rng.choice(INVOICES_PER_STRUCTURE)):
+                deposited = opened + (now - opened) * rng.random()
+                number = f"{prefix}{deposited.year}-{first_number + k:04d}"
+                draw = rng.random()
+                status = next(status for limit, status, _previous in INVOICE_STATUSES if draw < limit)
+                entered = rng.random() < 0.15
+                service = rng.choice(services)
+                amount = Decimal(rng.randint(5_000, 2_000_000)) / 100
+                rate = rng.choice(VAT_RATES)
+                vat = (amount * rate / 100).quantize(CENT)
+                needs_engagement = service.engagement_required or rng.random() < 0.3
+                invoices.append(
+                    Invoice(
+                        structure_id=structure.pk, number=number,
+                        issue_date=(deposited - timedelta(days=rng.randint(0, 15))).date(),
+                        amount_excl_tax=amount, vat_amount=vat, amount_incl_tax=amount + vat,
+                        vat_rate=rate if entered else None,
+                        description=f"Prestations {rng.choice(ACTIVITIES).lower()}" if entered else "",
+                        engagement_number=f"EJ{deposited.year}{rng.randint(0, 999_999):06d}" if needs_engagement else "",
+                        service_id=service.pk, bank_account_id=account.pk, file=SAMPLE_INVOICE,
+                        original_name=f"facture-{number}.pdf",
+                        sha256=hashlib.sha256(f"{structure.pk}:{number}".encode()).hexdigest(),
+                        source=Invoice.Source.ENTERED if entered else Invoice.Source.DEPOSITED,
+                        status=status,
+                        status_changed_at=deposited if status == Status.DEPOSITED
+                        else min(deposited + timedelta(days=rng.uniform(1, 40)), now),
+                        rejection_reason=rng.choice(INVOICE_REJECTIONS) if status == Status.REJECTED else "",
+                        deposited_by_id=user.pk, deposited_at=deposited,
+                    )
+                )
+        if invoices:
+            Invoice.objects.bulk_create(invoices)
+            self._invoice_history(first_pk=invoices[0].pk)
+        return len(invoices)
+
+    def _invoice_history(self, first_pk):
+        """The history of the invoices from `first_pk` on: their deposit, then their last change.
+
+        Written by the database from the invoices' rows (INSERT … SELECT): building 200 000 rows
+        through the ORM would take a fifth of the time budget. By the supplier for the deposit
+        and a completion, by staff (unknown here) otherwise; a rejection's comment is its reason.
+        """
+        Status = Invoice.Status
+        invoice = Invoice._meta.db_table
+        change = InvoiceStatusChange._meta.db_table
+        columns = "invoice_id, from_status, to_status, changed_at, changed_by_id, comment"
+        previous = " ".join("WHEN %s THEN %s" for _limit, _status, before in INVOICE_STATUSES if before)
+        previous_params = [value for _limit, status, before in INVOICE_STATUSES if before for value in (status, before)]
+        # Only the models' table names and fixed text go into the SQL; every value is a parameter.
+        deposits = (
+            f"INSERT INTO {change} ({columns}) "  # nosec B608
+            f"SELECT id, '', %s, deposited_at, deposited_by_id, '' FROM {invoice} WHERE id >= %s"
+        )
+        last_changes = (
+            f"INSERT INTO {change} ({columns}) "  # nosec B608
+            f"SELECT id, CASE status {previous} END, status, status_changed_at, "
+            f"CASE WHEN status = %s THEN deposited_by_id END, "
+            f"CASE status WHEN %s THEN rejection_reason WHEN %s THEN CASE WHEN id %% 2 = 0 THEN %s ELSE %s END "
+            f"ELSE '' END FROM {invoice} WHERE id >= %s AND status <> %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(deposits, [Status.DEPOSITED, first_pk])
+            cursor.execute(
+                last_changes,
+                [*previous_params, Status.COMPLETED, Status.REJECTED, Status.SUSPENDED, *INVOICE_SUSPENSIONS,
+                 first_pk, Status.DEPOSITED],
+            )
