@@ -174,11 +174,19 @@ class Journey:
 
     # --- the journey ------------------------------------------------------------------------
 
-    def run(self):
+    # Called with the journey's e-mail before the deposit: validates the bank details as finance
+    # staff would, in the benchmark's own process (benchmarks/pages.py). None: no deposit.
+    before_deposit: object = None
+
+    def run(self, later_days=True):
+        """The registration; with `later_days`, a later login and an invoice deposited."""
         self.register()
         self.sign()
         self.connected_pages()
-        self.log_in_again()
+        if later_days:
+            self.log_in_again()
+            if self.before_deposit is not None:
+                self.deposit()
         return self.pages
 
     def register(self):
@@ -289,6 +297,46 @@ class Journey:
             "Se connecter : code reçu par courriel (POST)", "supplier", "POST", "/connexion/code/",
             {"code": code}, expect=(302,), location="/accueil/",
         )
+
+
+    def deposit(self):
+        """« + Déposer une facture »: the file, then the city's data, then the acknowledgement."""
+        self.before_deposit(self.email)
+        page = self.call("« Déposer une facture », coordonnées validées (GET)", "supplier", "GET", "/factures/deposer/")
+        if not deposit_available(page.text):
+            raise JourneyError("« Déposer une facture » shows no deposit form after the bank details were validated")
+        number = f"F-BANC-{self.number}"
+        response = self.call(
+            "Dépôt : fichier de la facture (POST)", "supplier", "POST", "/factures/deposer/", {},
+            files={"file": (f"facture {number}.pdf", invoice_pdf(number), "application/pdf")}, expect=(302,),
+        )
+        data_path = "/" + response.location.split("/", 3)[3] if "://" in response.location else response.location
+        page = self.call("Dépôt : données de la facture (GET)", "supplier", "GET", data_path)
+        service = re.search(r'<option value="(\d+)"[^>]*>[^<]*\(CULTURE\)', page.text)
+        account = re.search(r'name="bank_account"[^>]*>\s*<option value="(\d+)"', page.text)
+        if not (service and account):
+            raise JourneyError(f"the deposit's data page lacks the service or the bank details: {form_errors(page.text)}")
+        self.call(
+            "Dépôt : données de la facture (POST)", "supplier", "POST", data_path,
+            {
+                "number": number, "issue_date": "20/11/2026", "amount_excl_tax": "1000,00", "vat_amount": "200,00",
+                "amount_incl_tax": "1200,00", "service": service.group(1), "engagement_number": "",
+                "bank_account": account.group(1),
+            },
+            expect=(302,),
+        )
+
+
+@lru_cache(maxsize=64)
+def invoice_pdf(number):
+    """An invoice as invoicing software prints it (text, no Factur-X XML), made by WeasyPrint."""
+    from weasyprint import HTML
+
+    html = f"""<!doctype html><html lang="fr"><head><meta charset="utf-8"></head><body>
+      <h1>FACTURE N° {number}</h1><p>ATELIERS DU BANC D'ESSAI SRL — 12 rue Royale, 1000 Bruxelles</p>
+      <p>Client : Ville de Grenoble</p><p>Pose de 4 fenêtres, école Jean Jaurès</p>
+      <p>Total TTC : 1 200,00 EUR</p></body></html>"""
+    return HTML(string=html).write_pdf()
 
 
 # The 6 digits alone on their line in the login code's e-mail (templates/emails/login_code.txt).

@@ -104,14 +104,14 @@ def run(registrations=200, concurrency=20, workers=2, pg_name="onboarding_load",
         with common.Server(env, port, workers=workers, log_path=workdir / "gunicorn.log") as server:
             # One journey first, not counted: imports, templates, fonts, as after a deploy.
             warmup = Journey(HttpTransport(server.base_url), 0, mailbox)
-            warmup.run()
+            warmup.run(later_days=False)
             result["rss_before_mb"] = server.worker_rss_mb()
             base = int(time.time()) % 10**5 * 100
 
             def one(index):
                 journey = Journey(HttpTransport(server.base_url), base + index + 1, mailbox)
                 try:
-                    journey.run()
+                    journey.run(later_days=False)
                     return journey
                 finally:
                     with lock:
