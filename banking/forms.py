@@ -12,9 +12,9 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
 from stdnum import numdb
 
+from onboarding.fields import country_field
 from onboarding.widgets import CachedOptionsSelect
 from structures.identifiers import IdentifierType, normalize_identifier
 
@@ -143,7 +143,7 @@ class BankAccountForm(forms.Form):
         max_length=BankAccount._meta.get_field("factor_raison_sociale").max_length,
         help_text=_("À remplir seulement si vos factures sont payées à une société d'affacturage."),
     )
-    factor_country = CountryField(blank=True).formfield(label=_("Pays"), required=False, widget=CachedOptionsSelect)
+    factor_country = country_field(blank=True, label=_("Pays"), required=False, widget=CachedOptionsSelect)
     factor_identifier = forms.CharField(
         label=_("Identifiant"), required=False, max_length=100, help_text=_("SIRET pour un affactureur français.")
     )

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from django_countries.fields import CountryField
 
 from .models import SupplierProfile
+from .fields import country_field
 from .widgets import CachedOptionsSelect
 
 FRENCH_POSTCODE = re.compile(r"^[0-9]{5}$")
@@ -119,7 +119,7 @@ class AccountForm(forms.Form):
     city = _profile_field(
         "city", label=_("Ville"), widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
     )
-    country = CountryField().formfield(
+    country = country_field(
         label=_("Pays"), initial="FR", widget=CachedOptionsSelect(attrs={"autocomplete": "country"})
     )
     phone = forms.CharField(

@@ -5,8 +5,8 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
 
+from onboarding.fields import country_field
 from onboarding.widgets import CachedOptionsSelect
 
 from . import sirene
@@ -220,7 +220,7 @@ class NewStructureForm(forms.Form):
     city = forms.CharField(
         label=_("Ville"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
     )
-    country = CountryField().formfield(label=_("Pays"), initial="FR", widget=CachedOptionsSelect)
+    country = country_field(label=_("Pays"), initial="FR", widget=CachedOptionsSelect)
     # The SIRET whose directory values were shown to the supplier (read-only) on the last page.
     verified = forms.CharField(required=False, max_length=14, widget=forms.HiddenInput)
 
