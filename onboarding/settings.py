@@ -94,7 +94,8 @@ TEMPLATES = [
 ]
 
 # Widgets are rendered through the project's templates too (our captcha widget overrides its own).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Django's TemplatesSetting, with the plain <input> tag written in Python (onboarding/renderers.py).
+FORM_RENDERER = "onboarding.renderers.InputFastRenderer"
 
 WSGI_APPLICATION = "onboarding.wsgi.application"
 
