@@ -74,6 +74,9 @@ class BankAccountForm(forms.Form):
     it between steps and validates the form again at the end).
     """
 
+    # Its fields are the same for every visitor: rendered once while empty (onboarding/rendering.py).
+    cache_unbound_fields = True
+
     fieldsets = [
         (_("Compte bancaire"), ["account_name", "account_type"]),
         (_("Coordonnées bancaires"), ["country_code", "check_digits", "bban", "bic"]),

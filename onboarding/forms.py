@@ -51,6 +51,11 @@ class AccountForm(forms.Form):
     The password is chosen after the e-mailed link proves the address (see DESIGN.md).
     """
 
+    # Its fields are the same for every visitor: rendered once while empty (onboarding/rendering.py),
+    # except the captcha, a new challenge at each display.
+    cache_unbound_fields = True
+    uncached_fields = ("captcha",)
+
     fieldsets = [
         (_("Informations générales"), ["email", "email_confirmation", "contact_email", "last_name", "first_name"]),
         (

@@ -178,6 +178,9 @@ class NewStructureForm(forms.Form):
     HAS_SIRET = "oui"
     NO_SIRET = "non"
 
+    # Its fields are the same for every visitor: rendered once while empty (onboarding/rendering.py).
+    cache_unbound_fields = True
+
     fieldsets = [
         (_("Identification"), ["has_siret", "identifier_type", "identifier"]),
         (_("Informations générales"), ["raison_sociale"]),
