@@ -128,7 +128,8 @@ def home(request):
     bank_state = banking_services.bank_details_state(structure) if structure else None
     mandate_state = mandate_services.mandate_state(structure) if structure else None
     structure_ids = [m.structure_id for m in board.memberships]
-    can_deposit = invoice_services.can_deposit_for(structure_ids)
+    # A signed current mandate is enough (no query); otherwise another structure's may be.
+    can_deposit = bool(mandate_state and mandate_state.done) or invoice_services.can_deposit_for(structure_ids)
     return render(
         request,
         "onboarding/home.html",

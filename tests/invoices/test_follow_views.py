@@ -9,7 +9,7 @@ from django.urls import reverse
 from invoices import services
 from invoices.models import Invoice
 from tests.banking import pdfs as banking_pdfs
-from tests.factories import InvoiceFactory, MembershipFactory, ServiceFactory, UserFactory
+from tests.factories import BillingMandateFactory, InvoiceFactory, MembershipFactory, ServiceFactory, UserFactory
 from tests.invoices import pdfs
 
 pytestmark = pytest.mark.django_db
@@ -148,13 +148,28 @@ def test_it_adds_nothing_to_an_invoice_no_longer_suspended(logged_in, invoice):
 def test_it_shows_the_issued_invoices_on_the_connected_home(logged_in, invoice, django_assert_num_queries):
     logged_in.get(reverse("home"))
     # Session, user, memberships, the pending requests sent and to decide (one query), bank
-    # details, mandate, whether a signed mandate opens « + Déposer une facture », the latest invoices.
-    with django_assert_num_queries(8):
+    # details, mandate (signed: « + Déposer une facture » without another query), the latest invoices.
+    with django_assert_num_queries(7):
         response = logged_in.get(reverse("home"))
     html = page(response)
     assert '<h2 id="issued-invoices">Factures émises</h2>' in html
     assert f'<a href="{reverse("invoice_detail", args=[invoice.pk])}">F-2026-001</a>' in html
     assert f'href="{reverse("invoice_list")}"' in html
+
+
+def test_it_offers_the_deposit_when_another_structure_has_the_signed_mandate(
+    logged_in, supplier, invoice, django_assert_num_queries
+):
+    # The structure shown first on the home (« Atelier… » before « Menuiserie… ») has a mandate
+    # waiting for its signature; the supplier's other structure has a signed one.
+    BillingMandateFactory(signatory=supplier, structure__raison_sociale="Atelier Alpin")
+    logged_in.get(reverse("home"))
+    # As above, plus the query that finds the other structure's signed mandate.
+    with django_assert_num_queries(8):
+        response = logged_in.get(reverse("home"))
+    html = page(response)
+    assert f'<a class="button" href="{reverse("invoice_deposit")}">+ Déposer une facture</a>' in html
+    assert "F-2026-001" in html
 
 
 def test_it_says_when_no_invoice_was_deposited_yet(logged_in):
