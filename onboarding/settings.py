@@ -176,6 +176,8 @@ SIRENE_BACKEND = env.str("SIRENE_BACKEND", default="stub")
 SIRENE_API_KEY = env.str("SIRENE_API_KEY", default="")
 SIRENE_API_URL = env.str("SIRENE_API_URL", default="https://api.insee.fr/api-sirene/3.11")
 SIRENE_TIMEOUT = env.float("SIRENE_TIMEOUT", default=3.0)
+# How long an INSEE answer is kept (structures/sirene.py): the wizard reads it several times.
+SIRENE_CACHE_SECONDS = env.int("SIRENE_CACHE_SECONDS", default=15 * 60)
 
 # --- Security (see SECURITY.md) -------------------------------------------------------------
 

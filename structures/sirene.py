@@ -4,13 +4,17 @@ The backend is chosen by the `SIRENE_BACKEND` setting:
 
 - "stub" (default, for the demo and the tests) reads `structures/data/sirene_stub.json`;
 - "insee" calls the INSEE Sirene API 3.11 (settings `SIRENE_API_URL`, `SIRENE_API_KEY`,
-  `SIRENE_TIMEOUT`).
+  `SIRENE_TIMEOUT`). Its answers (an establishment, or « not found ») are kept in Django's cache
+  for `SIRENE_CACHE_SECONDS` (15 minutes): the wizard validates the new-structure step again on
+  the confirmation page, the mandate page and at the end, and each of these asked INSEE again
+  (6 requests a registration, where INSEE's plan allows 30 a minute). An outage is never kept.
 
 Callers get an `Establishment` or one of two exceptions. A directory that cannot answer must
 never block a supplier: the wizard then lets them type the structure's name and address, and
 the city's staff check them.
 """
 
+import dataclasses
 import functools
 import json
 import logging
@@ -21,6 +25,7 @@ from pathlib import Path
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +33,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.insee.fr/api-sirene/3.11"
 DEFAULT_TIMEOUT = 3
+DEFAULT_CACHE_SECONDS = 15 * 60
+# The key's version changes with what is stored under it (Establishment's fields).
+CACHE_KEY = "sirene:v1:siret:{}"
+_NOT_FOUND = "not-found"
 
 STUB_DATA_PATH = Path(__file__).resolve().parent / "data" / "sirene_stub.json"
 
@@ -88,7 +97,25 @@ def lookup_siret(siret):
     backend = _backend()
     if backend == "stub":
         return _stub_lookup(siret)
-    return _insee_lookup(siret)
+    return _cached_insee_lookup(siret)
+
+
+def _cached_insee_lookup(siret):
+    key = CACHE_KEY.format(siret)
+    seconds = getattr(settings, "SIRENE_CACHE_SECONDS", DEFAULT_CACHE_SECONDS)
+    kept = cache.get(key)
+    if kept == _NOT_FOUND:
+        raise EstablishmentNotFound(siret)
+    if kept is not None:
+        return Establishment(**kept)
+    try:
+        establishment = _insee_lookup(siret)
+    except EstablishmentNotFound:
+        cache.set(key, _NOT_FOUND, seconds)
+        raise
+    # DirectoryUnavailable propagates without being kept: the next request asks again.
+    cache.set(key, dataclasses.asdict(establishment), seconds)
+    return establishment
 
 
 def search_establishments(name="", postcode="", city="", limit=50):

@@ -407,6 +407,39 @@ def test_it_raises_not_found_for_insee_404(insee):
         lookup_siret(UNKNOWN_SIRET)
 
 
+def test_it_asks_insee_once_per_siret_then_keeps_the_answer(insee):
+    insee.get(siret_url(GRENOBLE_SIRET), json=recording("siret_200_open.json"))
+    first = lookup_siret(GRENOBLE_SIRET)
+    again = lookup_siret(GRENOBLE_SIRET)
+    assert again == first and again.raison_sociale == "COMMUNE DE GRENOBLE"
+    assert len(insee.calls) == 1
+
+
+def test_it_keeps_a_not_found_answer_too(insee):
+    insee.get(siret_url(UNKNOWN_SIRET), status=404, json=recording("siret_404.json"))
+    for _ in range(2):
+        with pytest.raises(EstablishmentNotFound):
+            lookup_siret(UNKNOWN_SIRET)
+    assert len(insee.calls) == 1
+
+
+def test_it_asks_again_after_an_outage(insee):
+    insee.get(siret_url(GRENOBLE_SIRET), status=500, json=recording("siret_500.json"))
+    insee.get(siret_url(GRENOBLE_SIRET), json=recording("siret_200_open.json"))
+    with pytest.raises(DirectoryUnavailable):
+        lookup_siret(GRENOBLE_SIRET)
+    assert lookup_siret(GRENOBLE_SIRET).raison_sociale == "COMMUNE DE GRENOBLE"
+    assert len(insee.calls) == 2
+
+
+def test_it_asks_each_time_when_told_to_keep_nothing(insee, settings):
+    settings.SIRENE_CACHE_SECONDS = 0
+    insee.get(siret_url(GRENOBLE_SIRET), json=recording("siret_200_open.json"))
+    lookup_siret(GRENOBLE_SIRET)
+    lookup_siret(GRENOBLE_SIRET)
+    assert len(insee.calls) == 2
+
+
 @pytest.mark.parametrize(
     "status, body, reason",
     [

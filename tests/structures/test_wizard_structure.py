@@ -1,4 +1,8 @@
+import json
+from pathlib import Path
+
 import pytest
+import responses
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
@@ -334,3 +338,28 @@ def test_it_keeps_the_search_page_within_its_query_budget(at_structure_step, dja
         response = search(at_structure_step, raison_sociale="plomberie")
     assert "50 structures trouvées." in response.content.decode()
     print(f"search page with 50 results: {len(queries)} queries")
+
+
+def test_it_asks_the_insee_directory_once_for_a_whole_registration(client, settings):
+    # The new-structure step is validated again on its confirmation, on the mandate page and at
+    # the end: the directory's answer is kept (structures/sirene.py), INSEE is asked once.
+    siret = "82384695100155"  # an individual entrepreneur in Grenoble, as INSEE answered
+    settings.SIRENE_BACKEND = "insee"
+    settings.SIRENE_API_KEY = "test-key"
+    answer = json.loads((Path(__file__).parent / "recordings" / "siret_200_individual.json").read_text())
+    with responses.RequestsMock() as insee:
+        insee.get(f"https://api.insee.fr/api-sirene/3.11/siret/{siret}", json=answer)
+        post_step(client, "compte", account_data())
+        choose(client, "nouvelle", identifier="")
+        assert "Informations retrouvées dans le répertoire Sirene" in post_new_structure(
+            client, identifier=siret
+        ).content.decode()
+        assert post_new_structure(client, identifier=siret, verified=siret)["Location"] == step_url(
+            "coordonnees-bancaires"
+        )
+        post_bank_details(client)
+        assert client.get(step_url("mandat")).status_code == 200
+        assert generate(client).status_code == 302
+        assert len(insee.calls) == 1
+    structure = Structure.objects.get()
+    assert (structure.identifier, structure.verified_by_directory) == (siret, True)
