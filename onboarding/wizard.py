@@ -166,7 +166,7 @@ class OnboardingWizard(NamedUrlSessionWizardView):
             form = self.get_form(data=post)
             if form.is_valid() and form.needs_confirmation:
                 # Show what the INSEE directory knows before going on.
-                return self.render(self.get_form(data=form.confirmation_data()))
+                return self.render(form.confirmation_form())
         return super().post(*args, **kwargs)
 
     def _form_with_typed_values(self):

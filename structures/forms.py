@@ -235,8 +235,11 @@ class NewStructureForm(forms.Form):
         # When the directory confirmed the identity, its values are shown read-only and
         # are the ones kept, whatever is posted.
         if self.is_bound and self._posted_siret_is_verified():
-            for name in self.directory_fields:
-                self.fields[name].widget.attrs["readonly"] = True
+            self._show_directory_fields_read_only()
+
+    def _show_directory_fields_read_only(self):
+        for name in self.directory_fields:
+            self.fields[name].widget.attrs["readonly"] = True
 
     def _posted_siret_is_verified(self):
         return bool(self.data.get(self.add_prefix("verified")))
@@ -305,14 +308,21 @@ class NewStructureForm(forms.Form):
             self.cleaned_data.get("verified") != self.cleaned_data.get("identifier")
         )
 
-    def confirmation_data(self):
-        """The posted data with the directory's values, to show them before going on."""
-        data = self.data.copy()
+    def confirmation_form(self):
+        """The page that shows the directory's values before going on: a form holding what was
+        posted, with the directory's values read-only.
+
+        Unbound, with those values as its initial ones: this form was valid and the new one
+        holds its cleaned values, so it has no error to show and is not validated again (that
+        asked the database and the directory a second time).
+        """
+        initial = {name: self[name].data for name in self.fields}
         for name in [*self.directory_fields, "country"]:
-            data[self.add_prefix(name)] = self.cleaned_data[name]
-        data[self.add_prefix("identifier")] = self.cleaned_data["identifier"]
-        data[self.add_prefix("verified")] = self.cleaned_data["identifier"]
-        return data
+            initial[name] = self.cleaned_data[name]
+        initial["identifier"] = initial["verified"] = self.cleaned_data["identifier"]
+        form = type(self)(prefix=self.prefix, initial=initial, renderer=self.renderer)
+        form._show_directory_fields_read_only()
+        return form
 
     def structure_details(self):
         from .services import StructureDetails

@@ -72,7 +72,7 @@ def new_structure(request):
         form = NewStructureForm(request.POST)
         if form.is_valid():
             if form.needs_confirmation:
-                form = NewStructureForm(form.confirmation_data())
+                form = form.confirmation_form()
             else:
                 with transaction.atomic():
                     outcome = services.create_structure(request.user, form.structure_details())

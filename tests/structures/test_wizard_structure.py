@@ -153,6 +153,20 @@ def test_it_shows_the_directory_values_read_only_before_going_on(at_structure_st
     assert "Autre nom" not in html
 
 
+def test_it_shows_the_directory_values_without_validating_them_twice(at_structure_step, django_assert_num_queries):
+    choose(at_structure_step, "nouvelle", identifier="")
+    # The session, and whether the structure exists already: the confirmation page shows the
+    # values of the form just validated, it does not validate them again (structures/forms.py).
+    with django_assert_num_queries(2):
+        response = post_new_structure(at_structure_step, identifier="464 305 770 00248", address_complement="Bât. C")
+    html = response.content.decode()
+    assert "Informations retrouvées dans le répertoire Sirene de l'INSEE" in html
+    assert f'name="nouvelle-structure-verified" value="{COMPANY_SIRET}"' in html
+    assert f'name="nouvelle-structure-identifier" value="{COMPANY_SIRET}"' in html
+    assert 'name="nouvelle-structure-address_complement" value="Bât. C"' in html  # what was typed stays
+    assert "field--error" not in html
+
+
 def test_it_keeps_the_directory_values_whatever_is_posted(client):
     post_step(client, "compte", account_data())
     choose(client, "nouvelle", identifier="")
