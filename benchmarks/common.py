@@ -223,6 +223,10 @@ def rss_mb(pid):
 # --- e-mails --------------------------------------------------------------------------------
 
 SEPARATOR = b"\n" + b"-" * 79 + b"\n"  # what Django's file backend writes after each message
+# The floor is timed with a session like a wizard's: opening the first page no longer writes one
+# (onboarding.storage.WizardSessionStorage), a step opened by its URL is stored, so this does.
+WIZARD_SESSION_PATH = "/inscription/structure/"
+
 SIGNING_LINK = re.compile(r"https?://[^\s/]+(/mandats/signer/[^/\s]+/)")
 ACTIVATION_LINK = re.compile(r"https?://[^\s/]+(/activation/[^/\s]+/)")
 

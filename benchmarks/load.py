@@ -64,7 +64,7 @@ def floor_throughput(base_url, concurrency, per_thread):
     """Requests per second of the floor view with `concurrency` clients at once."""
     def client():
         transport = HttpTransport(base_url)
-        transport.request("GET", "/inscription/")
+        transport.request("GET", common.WIZARD_SESSION_PATH)
         for _ in range(5):
             transport.request("GET", "/banc/plancher/")
         barrier.wait()

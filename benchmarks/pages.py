@@ -239,7 +239,7 @@ def run_pages(args):
         timings = {}
         with common.Server(env, port, workers=args.workers, log_path=workdir / "gunicorn.log") as server:
             floor_client = HttpTransport(server.base_url)
-            floor_client.request("GET", "/inscription/")  # a session, as every wizard page has
+            floor_client.request("GET", common.WIZARD_SESSION_PATH)  # a session, as every wizard page has
             time_floor(floor_client, [], 50)  # warm-up
 
             def record(page):
@@ -276,7 +276,7 @@ def run_pages(args):
             plain = {**env, "DATABASE_URL": database_url.split("?")[0]}
             with common.Server(plain, port, workers=args.workers, log_path=workdir / "gunicorn-plain.log") as server:
                 plain_client = HttpTransport(server.base_url)
-                plain_client.request("GET", "/inscription/")
+                plain_client.request("GET", common.WIZARD_SESSION_PATH)
                 time_floor(plain_client, [], 20)
                 result["floor_without_persistent_connections"] = []
                 time_floor(plain_client, result["floor_without_persistent_connections"], 200)
@@ -288,7 +288,7 @@ def run_pages(args):
             journey.run()
             setup_queries = {page.name: page.queries for page in journey.pages}
         floor_transport = DjangoTransport()
-        floor_transport.request("GET", "/inscription/")
+        floor_transport.request("GET", common.WIZARD_SESSION_PATH)
         floor_queries = floor_transport.request("GET", "/banc/plancher/").queries
 
         result["floor"] = {"samples": floor, "queries": floor_queries}

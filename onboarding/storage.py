@@ -30,21 +30,39 @@ wizard_file_storage = WizardFileStorage()
 
 
 class WizardSessionStorage(SessionStorage):
-    """formtools' session storage, except that reading the wizard's data does not save the session.
+    """formtools' session storage, writing the session only when the wizard's data changes.
 
-    formtools marks the session modified each time its data is read (it is a mutable dict held
-    in the session), so every page of the wizard, each GET included, ended with an UPDATE of
-    the session row (and its transaction). Here only what changes the data marks it: the
-    methods of formtools' storage API, the only way the wizard changes it.
+    - formtools marks the session modified each time its data is read (it is a mutable dict
+      held in the session), so every page of the wizard, each GET included, ended with an
+      UPDATE of the session row (and its transaction). Here only what changes the data marks
+      it: the methods of formtools' storage API, the only way the wizard changes it.
+    - A wizard with nothing in it yet is held by the request, not put in the session: opening
+      the first page (a visitor looking, a robot) writes no session row, and its GET costs the
+      captcha's row only. The wizard goes into the session at its first change (a step posted,
+      a step chosen by its URL), exactly as formtools would have stored it.
     """
 
+    def __init__(self, *args, **kwargs):
+        self._blank = None
+        super().__init__(*args, **kwargs)
+
+    def init_data(self):
+        # formtools' blank wizard, kept out of the session (reset() also comes here).
+        self._blank = {self.step_key: None, self.step_data_key: {}, self.step_files_key: {}, self.extra_data_key: {}}
+        self.request.session.pop(self.prefix, None)  # marks the session modified only if it held one
+
     def _get_data(self):
-        return self.request.session[self.prefix]
+        if self.prefix in self.request.session:
+            return self.request.session[self.prefix]
+        if self._blank is None:
+            self.init_data()
+        return self._blank
 
     data = property(_get_data, SessionStorage._set_data)  # the setter marks the session modified
 
     def _changed(self):
-        self.request.session.modified = True
+        # Puts a blank wizard into the session at its first change; marks the session modified.
+        self.request.session[self.prefix] = self.data
 
     def _set_current_step(self, step):
         if step != self.current_step:

@@ -1,5 +1,7 @@
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.urls import reverse
 
@@ -341,14 +343,29 @@ def test_it_saves_the_session_only_when_the_wizard_changes(client, django_assert
     assert client.session["wizard_onboarding_wizard"]["step_data"]["compte"]["compte-last_name"] == ["Martin"]
 
 
+def test_it_puts_the_wizard_in_the_session_at_its_first_change_and_empties_it_on_reset(client):
+    client.get(step_url("compte"))
+    assert "wizard_onboarding_wizard" not in client.session
+    post_step(client, "compte", account_data())
+    wizard = client.session["wizard_onboarding_wizard"]
+    assert wizard["step"] == "structure" and wizard["step_data"]["compte"]["compte-last_name"] == ["Martin"]
+    response = client.get(reverse("onboarding") + "?reset=1")
+    assert response["Location"] == step_url("compte") + "?reset=1"
+    assert client.session["wizard_onboarding_wizard"] == {
+        "step": "compte", "step_data": {}, "step_files": {}, "extra_data": {}
+    }
+
+
 def test_it_keeps_the_page_within_its_query_budget(client, django_assert_num_queries):
-    # New session (2 + savepoints) and the captcha challenge.
-    with django_assert_num_queries(5):
+    # The captcha challenge only: a wizard with nothing in it yet is not put in the session
+    # (onboarding.storage.WizardSessionStorage), so a visitor who only looks writes no session row.
+    with django_assert_num_queries(1):
         client.get(step_url("compte"))
+    assert Session.objects.count() == 0 and settings.SESSION_COOKIE_NAME not in client.cookies
     key, answer = solved_captcha()
     extra = {"compte-captcha_0": key, "compte-captcha_1": answer}
-    # A refused post: session, e-mail check, captcha check (expired ones removed, this one
-    # read and consumed) and a new challenge. The session is not saved: the wizard's data did
-    # not change (onboarding.storage.WizardSessionStorage).
-    with django_assert_num_queries(6):
+    # A refused post: e-mail check, captcha check (expired ones removed, this one read and
+    # consumed) and a new challenge. No session to read or save: the wizard's data did not
+    # change (onboarding.storage.WizardSessionStorage).
+    with django_assert_num_queries(5):
         post_step(client, "compte", account_data(email_confirmation="autre@exemple.fr"), captcha=None, extra=extra)
