@@ -20,7 +20,7 @@ from structures.identifiers import IdentifierType, normalize_identifier
 
 from .iban import bban_length, french_country_forms, split_iban, validate_bic, validate_iban_blocks
 from .models import BankAccount
-from .rib import check_rib
+from .rib import check_rib_once
 
 MSG_ACCOUNT_NAME_REQUIRED = _("Saisissez un nom pour ce compte bancaire (par exemple « Compte principal »).")
 MSG_COUNTRY_CODE_REQUIRED = _("Choisissez le code pays de l'IBAN (les 2 lettres par lesquelles il commence).")
@@ -154,8 +154,12 @@ class BankAccountForm(forms.Form):
         label=_("Type identifiant"), required=False, choices=[("", "---------"), *IdentifierType.choices]
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, known_rib_check=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # banking.rib.KnownRibCheck: the RIB's check already made for this file and IBAN (the
+        # wizard's end); `rib_check_done` is the one made or reused by clean().
+        self.known_rib_check = known_rib_check
+        self.rib_check_done = None
         if self.is_bound:
             self._split_pasted_iban()
 
@@ -199,7 +203,8 @@ class BankAccountForm(forms.Form):
         # Last, and only on a valid IBAN: the RIB's text is compared with it.
         if iban and bic and "rib_file" not in self._errors and cleaned.get("rib_file"):
             try:
-                cleaned["rib_check"] = check_rib(cleaned["rib_file"], iban)
+                self.rib_check_done = check_rib_once(cleaned["rib_file"], iban, self.known_rib_check)
+                cleaned["rib_check"] = self.rib_check_done.check
             except ValidationError as error:
                 self.add_error("rib_file", error)
         self._ask_for_the_file_again()

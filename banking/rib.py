@@ -10,6 +10,7 @@ The checks that are not about RIBs (`check_pdf_safety`) serve every PDF a suppli
 invoices app calls them with its own size limit and messages.
 """
 
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -139,6 +140,56 @@ def check_rib(uploaded_file, typed_iban=None):
         return RibCheck(RibStatus.IBAN_FOUND, found, pdf.page_count)
     return RibCheck(RibStatus.TO_REVIEW, found, pdf.page_count)
 
+
+
+@dataclass(frozen=True)
+class KnownRibCheck:
+    """A RIB check's result, with the file (its SHA-256) and the IBAN it was made for.
+
+    The wizard validates every step again at its end, the RIB's check with it (pypdf: about 40 %
+    of that request's time, benchmarks/notes.md). It keeps this, in its session, when the bank
+    details step is posted; the end reuses the result for the very same bytes and IBAN.
+    """
+
+    sha256: str
+    iban: str
+    check: RibCheck
+
+    def as_dict(self):
+        return {
+            "sha256": self.sha256,
+            "iban": self.iban,
+            "status": str(self.check.status),
+            "found_ibans": list(self.check.found_ibans),
+            "page_count": self.check.page_count,
+        }
+
+    @classmethod
+    def from_dict(cls, data):
+        """The KnownRibCheck `as_dict` gave, or None for anything else (nothing is reused then)."""
+        try:
+            check = RibCheck(RibStatus(data["status"]), tuple(str(i) for i in data["found_ibans"]), int(data["page_count"]))
+            return cls(str(data["sha256"]), str(data["iban"]), check)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def file_sha256(file):
+    """The SHA-256 of a file object's bytes, read from the start; the file is left at its start."""
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in iter(lambda: file.read(64 * 1024), b""):
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+def check_rib_once(uploaded_file, typed_iban, known=None):
+    """check_rib(), unless `known` was made for these very bytes and this IBAN; a KnownRibCheck."""
+    if known is not None and typed_iban == known.iban and file_sha256(uploaded_file) == known.sha256:
+        return known
+    check = check_rib(uploaded_file, typed_iban)  # refuses more than 4096 Ko before the digest reads it all
+    return KnownRibCheck(file_sha256(uploaded_file), typed_iban, check)
 
 def check_pdf_safety(uploaded_file, *, max_size, refusals, allowed_attachments=()):
     """Read a PDF sent by a supplier and refuse it unless it is safe to open; a SafePdf.

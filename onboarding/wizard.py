@@ -17,6 +17,7 @@ from formtools.wizard.views import NamedUrlSessionWizardView
 
 from banking import services as banking_services
 from banking.forms import BankAccountForm
+from banking.rib import KnownRibCheck
 from mandates import services as mandate_services
 from mandates.forms import MandateGenerationForm, mandate_blocks
 from structures import services as structure_services
@@ -49,6 +50,8 @@ REFRESH_CAPTCHA = "nouvelle_image"
 SEARCH = "rechercher"
 JOIN_EXISTING = "rattachement"
 REGISTRATION_SESSION_KEY = "onboarding_registration"
+# In the wizard's extra data: the RIB's check made when the bank details step was posted.
+RIB_CHECK_KEY = "rib_check"
 
 
 class FilesNotSaved(Exception):
@@ -101,7 +104,16 @@ class OnboardingWizard(NamedUrlSessionWizardView):
             kwargs["with_captcha"] = self.storage.get_step_data(ACCOUNT_STEP) is None
         elif step == STRUCTURE_STEP:
             kwargs["user"] = self.request.user
+        elif step == BANK_STEP:
+            # The RIB's check made when the step was posted, for the end's revalidation.
+            kwargs["known_rib_check"] = KnownRibCheck.from_dict(self.storage.extra_data.get(RIB_CHECK_KEY))
         return kwargs
+
+    def process_step(self, form):
+        if self.steps.current == BANK_STEP and getattr(form, "rib_check_done", None) is not None:
+            # Kept with the file's digest: reused at the end only for the very same bytes.
+            self.storage.extra_data = {**self.storage.extra_data, RIB_CHECK_KEY: form.rib_check_done.as_dict()}
+        return super().process_step(form)
 
     # The conditions, the new-structure step's initial values and the mandate step's blocks ask
     # for the earlier steps' data several times a request, and validating them reads the

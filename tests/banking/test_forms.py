@@ -289,7 +289,7 @@ def test_it_accepts_a_rib_exactly_at_the_size_limit():
 
 def test_it_checks_the_rib_only_once_the_iban_is_valid(monkeypatch):
     calls = []
-    monkeypatch.setattr("banking.forms.check_rib", lambda *args: calls.append(args))
+    monkeypatch.setattr("banking.forms.check_rib_once", lambda *args: calls.append(args))
     errors(check_digits="77", file=upload(pdfs.png_bytes()))
     assert calls == []
 

@@ -1,11 +1,22 @@
+import hashlib
 import io
+import json
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from banking.rib import MAX_PDF_OBJECTS, MAX_RIB_SIZE, RibCheck, RibStatus, check_rib, find_ibans
+from banking.rib import (
+    MAX_PDF_OBJECTS,
+    MAX_RIB_SIZE,
+    KnownRibCheck,
+    RibCheck,
+    RibStatus,
+    check_rib,
+    check_rib_once,
+    find_ibans,
+)
 from tests.banking import pdfs
 
 RIB_IBAN = "FR7630006000011234567890189"
@@ -264,3 +275,42 @@ def test_it_finds_ibans_printed_one_after_the_other():
 )
 def test_it_finds_no_iban_in_iban_lookalikes(text):
     assert find_ibans(text) == ()
+
+
+# --- the check kept for the wizard's end (KnownRibCheck, check_rib_once) ------------------------
+
+COMPACT_IBAN = pdfs.RIB_IBAN.replace(" ", "")
+
+
+def test_it_reuses_the_check_made_for_the_same_bytes_and_iban(monkeypatch):
+    known = check_rib_once(upload(pdfs.rib_pdf()), COMPACT_IBAN)
+    assert known.check == RibCheck(RibStatus.IBAN_FOUND, (COMPACT_IBAN,), 1)
+    assert known.sha256 == hashlib.sha256(pdfs.rib_pdf()).hexdigest()
+
+    def no_second_check(*args):
+        raise AssertionError("checked again")
+
+    monkeypatch.setattr("banking.rib.check_rib", no_second_check)
+    assert check_rib_once(upload(pdfs.rib_pdf(), name="autre-nom.pdf"), COMPACT_IBAN, known) is known
+
+
+def test_it_checks_again_other_bytes_or_another_iban():
+    known = check_rib_once(upload(pdfs.rib_pdf()), COMPACT_IBAN)
+    with pytest.raises(ValidationError) as caught:
+        check_rib_once(upload(pdfs.png_bytes()), COMPACT_IBAN, known)
+    assert caught.value.code == "rib_not_pdf"
+    other = pdfs.OTHER_IBAN.replace(" ", "")
+    with pytest.raises(ValidationError) as caught:
+        check_rib_once(upload(pdfs.rib_pdf()), other, known)
+    assert caught.value.messages == [
+        "Le RIB contient l'IBAN FR76 3000 6000 0112 3456 7890 189, différent de celui saisi : "
+        "corrigez l'IBAN saisi ou joignez le bon RIB."
+    ]
+
+
+def test_it_keeps_the_check_as_json_and_refuses_anything_else():
+    known = check_rib_once(upload(pdfs.rib_pdf()), COMPACT_IBAN)
+    kept = json.loads(json.dumps(known.as_dict()))
+    assert KnownRibCheck.from_dict(kept) == known
+    for broken in [None, {}, "x", {**kept, "status": "inconnu"}, {**kept, "page_count": "deux"}]:
+        assert KnownRibCheck.from_dict(broken) is None

@@ -4,15 +4,17 @@ from unittest import mock
 import pytest
 from django.contrib.auth import get_user_model
 
+from banking import rib
 from banking.models import BankAccount
 from onboarding.storage import wizard_file_storage
 from structures.models import Structure
-from tests.banking.pdfs import OTHER_IBAN, rib_pdf
+from tests.banking.pdfs import OTHER_IBAN, png_bytes, rib_pdf
 from tests.wizard import (
     COMPANY_SIRET,
     account_data,
     choose,
     field_errors,
+    fill_wizard_with_new_structure,
     post_bank_details,
     post_new_structure,
     post_step,
@@ -101,3 +103,37 @@ def test_it_leaves_nothing_half_created_when_the_storage_fails(at_bank_step):
     response = at_bank_step.get(step_url("fin"))
     assert response.status_code == 302
     assert BankAccount.objects.count() == 1
+
+
+def counting_rib_checks(monkeypatch):
+    calls = []
+    real = rib.check_rib
+
+    def check_rib(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(rib, "check_rib", check_rib)
+    return calls
+
+
+def test_it_reads_the_rib_once_for_the_whole_registration(client, monkeypatch):
+    # The end validates every step again; the RIB's check made when the step was posted is
+    # reused for the very same file and IBAN (banking.rib.check_rib_once).
+    checks = counting_rib_checks(monkeypatch)
+    register_with_new_structure(client)
+    assert len(checks) == 1
+    account = BankAccount.objects.get()
+    assert (account.rib_check_status, account.rib_found_ibans) == ("iban_found", ["FR7630006000011234567890189"])
+
+
+def test_it_reads_the_rib_again_when_the_kept_file_changed(client, monkeypatch):
+    checks = counting_rib_checks(monkeypatch)
+    end = fill_wizard_with_new_structure(client)
+    (stored,) = wizard_files()
+    with open(os.path.join(wizard_file_storage.location, stored), "wb") as changed:
+        changed.write(png_bytes())
+    response = client.get(end)
+    assert len(checks) == 2
+    assert response["Location"] == step_url("coordonnees-bancaires")
+    assert get_user_model().objects.count() == 0 and BankAccount.objects.count() == 0
