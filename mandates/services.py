@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.emails import build_email, deliver, send_email_on_commit
+from onboarding.errors import ReasonError
 from structures.models import Membership
 
 from . import texts
@@ -69,17 +70,13 @@ class ResendLimitReached(MandateError):
     pass
 
 
-class MandateLinkError(Exception):
+class MandateLinkError(ReasonError):
     """Why a signing link (or a mandate's state) does not allow signing; `reason` is a constant."""
 
     INVALID = "invalid"
     EXPIRED = "expired"
     USED = "used"
     CANCELLED = "cancelled"
-
-    def __init__(self, reason):
-        super().__init__(reason)
-        self.reason = reason
 
 
 # Generating

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from .emails import send_email_on_commit
+from .errors import ReasonError
 from .models import SupplierProfile
 from .signals import account_activated
 
@@ -97,16 +98,12 @@ def send_activation_email(user):
     )
 
 
-class ActivationLinkError(Exception):
+class ActivationLinkError(ReasonError):
     """Why a link cannot be used; `reason` is one of the class constants."""
 
     INVALID = "invalid"
     EXPIRED = "expired"
     USED = "used"
-
-    def __init__(self, reason):
-        super().__init__(reason)
-        self.reason = reason
 
 
 def user_for_activation(token):
@@ -162,15 +159,11 @@ EMAIL_CHANGE_SALT = "onboarding.email-change"
 EMAIL_CHANGE_MAX_AGE = 24 * 3600
 
 
-class EmailChangeError(Exception):
+class EmailChangeError(ReasonError):
     INVALID = "invalid"
     EXPIRED = "expired"
     USED = "used"
     TAKEN = "taken"
-
-    def __init__(self, reason):
-        super().__init__(reason)
-        self.reason = reason
 
 
 def email_taken(email, *, except_user=None):

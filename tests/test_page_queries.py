@@ -77,8 +77,7 @@ class Outbox:
 def journey_settings(settings, monkeypatch):
     monkeypatch.setattr(captcha.conf.settings, "CAPTCHA_TEST_MODE", True)  # the journey answers "PASSED"
     settings.RATELIMIT_ENABLE = False  # every request comes from one address, as in the benchmark
-    # The floor's URL is not needed; the hosts are the test client's.
-    settings.ALLOWED_HOSTS = ["127.0.0.1", "testserver"]
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "testserver"]  # DjangoTransport's Host is 127.0.0.1
 
 
 @pytest.mark.django_db(transaction=True)

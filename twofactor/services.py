@@ -31,6 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from onboarding.emails import send_email, send_email_on_commit
+from onboarding.errors import ReasonError
 from onboarding.models import User
 
 from .models import UsedCode
@@ -100,13 +101,9 @@ def start_pending_login(request, user, backend, next_url):
     }
 
 
-class PendingLoginError(Exception):
+class PendingLoginError(ReasonError):
     MISSING = "missing"
     EXPIRED = "expired"
-
-    def __init__(self, reason):
-        super().__init__(reason)
-        self.reason = reason
 
 
 def pending_login(request):
