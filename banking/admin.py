@@ -60,7 +60,10 @@ class MaskedIbanHistoryHelper(HistoricalRecordContextHelper):
 
 FIELDSETS = [
     (None, {"fields": ["structure", "status", "is_rib_change"]}),
-    (_("Coordonnées bancaires"), {"fields": ["account_name", "account_type", "country_code", "iban_masked_display", "bic"]}),
+    (
+        _("Coordonnées bancaires"),
+        {"fields": ["account_name", "account_type", "country_code", "iban_masked_display", "bic"]},
+    ),
     (_("RIB"), {"fields": ["rib_link", "attachment_type", "rib_check_status", "found_ibans_masked_display"]}),
     (
         _("Affactureur"),
@@ -77,7 +80,16 @@ FIELDSETS = [
 @admin.register(BankAccount)
 class BankAccountAdmin(SimpleHistoryAdmin):
     change_form_template = "admin/banking/bankaccount/change_form.html"
-    list_display = ["structure", "iban_masked_display", "bic", "status", "is_rib_change", "rib_check_status", "rib_link", "created_at"]
+    list_display = [
+        "structure",
+        "iban_masked_display",
+        "bic",
+        "status",
+        "is_rib_change",
+        "rib_check_status",
+        "rib_link",
+        "created_at",
+    ]
     list_filter = ["status", "country_code", "rib_check_status", "is_rib_change"]
     list_select_related = ["structure"]
     search_fields = ["structure__raison_sociale", "structure__identifier", "account_name"]
@@ -163,7 +175,9 @@ class BankAccountAdmin(SimpleHistoryAdmin):
     def rib_link(self, obj):
         # The view checks the permission again; never a media URL.
         return format_html(
-            '<a href="{}" target="_blank" rel="noopener">{}</a>', reverse("banking:rib", args=[obj.pk]), _("Ouvrir le RIB")
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse("banking:rib", args=[obj.pk]),
+            _("Ouvrir le RIB"),
         )
 
     # --- « Valider » / « Rejeter (motif) » on the change page --------------------------------
@@ -174,12 +188,12 @@ class BankAccountAdmin(SimpleHistoryAdmin):
             path(
                 "<path:object_id>/valider/",
                 self.admin_site.admin_view(self.validate_view),
-                name="%s_%s_validate" % info,
+                name="{}_{}_validate".format(*info),
             ),
             path(
                 "<path:object_id>/rejeter/",
                 self.admin_site.admin_view(self.reject_view),
-                name="%s_%s_reject" % info,
+                name="{}_{}_reject".format(*info),
             ),
             *super().get_urls(),
         ]
@@ -260,9 +274,14 @@ class BankAccountAdmin(SimpleHistoryAdmin):
                 continue
             self.log_change(request, account, str(_("Coordonnées bancaires validées.")))
             validated += 1
-        self._report(request, validated, queryset.count() - len(ambiguous), ngettext(
-            "%(count)d coordonnées bancaires validées.", "%(count)d coordonnées bancaires validées.", validated
-        ))
+        self._report(
+            request,
+            validated,
+            queryset.count() - len(ambiguous),
+            ngettext(
+                "%(count)d coordonnées bancaires validées.", "%(count)d coordonnées bancaires validées.", validated
+            ),
+        )
         if ambiguous:
             self.message_user(
                 request,
@@ -288,9 +307,14 @@ class BankAccountAdmin(SimpleHistoryAdmin):
                 continue
             self.log_change(request, account, str(_("Coordonnées bancaires rejetées.")))
             rejected += 1
-        self._report(request, rejected, queryset.count(), ngettext(
-            "%(count)d coordonnées bancaires rejetées.", "%(count)d coordonnées bancaires rejetées.", rejected
-        ))
+        self._report(
+            request,
+            rejected,
+            queryset.count(),
+            ngettext(
+                "%(count)d coordonnées bancaires rejetées.", "%(count)d coordonnées bancaires rejetées.", rejected
+            ),
+        )
         return None
 
     def _report(self, request, done, selected, message):

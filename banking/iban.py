@@ -10,7 +10,7 @@ module-level constants, so forms and tests reuse the exact text.
 """
 
 import re
-from functools import lru_cache
+from functools import cache
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -90,9 +90,7 @@ _RIB_KEY_COUNTRIES = {"FR", "MC"}
 # French overseas departments, territories and collectivities use French banking: their IBANs
 # start with FR (the SWIFT IBAN registry lists no own prefix for them) but their banks' BICs
 # often carry the territory's code.
-FRENCH_BANKING_TERRITORIES = frozenset(
-    {"GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF", "TF"}
-)
+FRENCH_BANKING_TERRITORIES = frozenset({"GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF", "TF"})
 # Places without an IBAN prefix of their own: the prefix their IBANs use.
 _IBAN_PREFIX_OF_TERRITORY = {
     **dict.fromkeys(FRENCH_BANKING_TERRITORIES, "FR"),
@@ -114,38 +112,124 @@ _OTHER_BIC_COUNTRIES = {
 # A plain string is the « pour … » form; « de … » is derived from it. A pair gives both forms
 # where the rule does not apply. Covers IBAN countries, French territories and common BIC countries.
 _FRENCH_COUNTRY_NAMES = {
-    "AD": "l'Andorre", "AE": "les Émirats arabes unis", "AL": "l'Albanie", "AT": "l'Autriche",
-    "AU": "l'Australie", "AX": "les îles Åland", "AZ": "l'Azerbaïdjan",
-    "BA": "la Bosnie-Herzégovine", "BE": "la Belgique", "BG": "la Bulgarie", "BH": "Bahreïn",
-    "BI": "le Burundi", "BL": "Saint-Barthélemy", "BR": "le Brésil", "BY": "la Biélorussie",
-    "CA": "le Canada", "CH": "la Suisse", "CI": "la Côte d'Ivoire", "CM": "le Cameroun",
-    "CN": "la Chine", "CR": "le Costa Rica", "CY": "Chypre", "CZ": "la Tchéquie",
-    "DE": "l'Allemagne", "DJ": "Djibouti", "DK": "le Danemark",
-    "DO": ("la République dominicaine", "de la République dominicaine"), "DZ": "l'Algérie",
-    "EE": "l'Estonie", "EG": "l'Égypte", "ES": "l'Espagne", "FI": "la Finlande",
-    "FK": "les îles Malouines", "FO": "les îles Féroé", "FR": "la France", "GB": "le Royaume-Uni",
-    "GE": "la Géorgie", "GF": "la Guyane", "GG": "Guernesey", "GI": "Gibraltar",
-    "GL": "le Groenland", "GP": "la Guadeloupe", "GR": "la Grèce", "GT": "le Guatemala",
-    "HK": "Hong Kong", "HN": "le Honduras", "HR": "la Croatie", "HU": "la Hongrie",
-    "IE": "l'Irlande", "IL": "Israël", "IM": ("l'île de Man", "de l'île de Man"), "IN": "l'Inde",
-    "IQ": "l'Irak", "IS": "l'Islande", "IT": "l'Italie", "JE": "Jersey", "JO": "la Jordanie",
-    "JP": "le Japon", "KW": "le Koweït", "KZ": "le Kazakhstan", "LB": "le Liban",
-    "LC": "Sainte-Lucie", "LI": "le Liechtenstein", "LT": "la Lituanie", "LU": "le Luxembourg",
-    "LV": "la Lettonie", "LY": "la Libye", "MA": "le Maroc", "MC": "Monaco", "MD": "la Moldavie",
-    "ME": "le Monténégro", "MF": "Saint-Martin", "MK": "la Macédoine du Nord",
-    "MN": "la Mongolie", "MQ": "la Martinique", "MR": "la Mauritanie", "MT": "Malte",
-    "MU": "Maurice", "NC": "la Nouvelle-Calédonie", "NI": "le Nicaragua", "NL": "les Pays-Bas",
-    "NO": "la Norvège", "OM": "Oman", "PF": "la Polynésie française", "PK": "le Pakistan",
-    "PL": "la Pologne", "PM": "Saint-Pierre-et-Miquelon", "PS": "la Palestine",
-    "PT": "le Portugal", "QA": "le Qatar", "RE": "La Réunion", "RO": "la Roumanie",
-    "RS": "la Serbie", "RU": "la Russie", "SA": "l'Arabie saoudite", "SC": "les Seychelles",
-    "SD": "le Soudan", "SE": "la Suède", "SG": "Singapour", "SI": "la Slovénie",
-    "SK": "la Slovaquie", "SM": "Saint-Marin", "SN": "le Sénégal", "SO": "la Somalie",
-    "ST": "Sao Tomé-et-Principe", "SV": "le Salvador",
-    "TF": "les Terres australes et antarctiques françaises", "TL": "le Timor oriental",
-    "TN": "la Tunisie", "TR": "la Turquie", "UA": "l'Ukraine", "US": "les États-Unis",
-    "VA": "le Vatican", "VG": "les îles Vierges britanniques", "WF": "Wallis-et-Futuna",
-    "XK": "le Kosovo", "YE": "le Yémen", "YT": "Mayotte",
+    "AD": "l'Andorre",
+    "AE": "les Émirats arabes unis",
+    "AL": "l'Albanie",
+    "AT": "l'Autriche",
+    "AU": "l'Australie",
+    "AX": "les îles Åland",
+    "AZ": "l'Azerbaïdjan",
+    "BA": "la Bosnie-Herzégovine",
+    "BE": "la Belgique",
+    "BG": "la Bulgarie",
+    "BH": "Bahreïn",
+    "BI": "le Burundi",
+    "BL": "Saint-Barthélemy",
+    "BR": "le Brésil",
+    "BY": "la Biélorussie",
+    "CA": "le Canada",
+    "CH": "la Suisse",
+    "CI": "la Côte d'Ivoire",
+    "CM": "le Cameroun",
+    "CN": "la Chine",
+    "CR": "le Costa Rica",
+    "CY": "Chypre",
+    "CZ": "la Tchéquie",
+    "DE": "l'Allemagne",
+    "DJ": "Djibouti",
+    "DK": "le Danemark",
+    "DO": ("la République dominicaine", "de la République dominicaine"),
+    "DZ": "l'Algérie",
+    "EE": "l'Estonie",
+    "EG": "l'Égypte",
+    "ES": "l'Espagne",
+    "FI": "la Finlande",
+    "FK": "les îles Malouines",
+    "FO": "les îles Féroé",
+    "FR": "la France",
+    "GB": "le Royaume-Uni",
+    "GE": "la Géorgie",
+    "GF": "la Guyane",
+    "GG": "Guernesey",
+    "GI": "Gibraltar",
+    "GL": "le Groenland",
+    "GP": "la Guadeloupe",
+    "GR": "la Grèce",
+    "GT": "le Guatemala",
+    "HK": "Hong Kong",
+    "HN": "le Honduras",
+    "HR": "la Croatie",
+    "HU": "la Hongrie",
+    "IE": "l'Irlande",
+    "IL": "Israël",
+    "IM": ("l'île de Man", "de l'île de Man"),
+    "IN": "l'Inde",
+    "IQ": "l'Irak",
+    "IS": "l'Islande",
+    "IT": "l'Italie",
+    "JE": "Jersey",
+    "JO": "la Jordanie",
+    "JP": "le Japon",
+    "KW": "le Koweït",
+    "KZ": "le Kazakhstan",
+    "LB": "le Liban",
+    "LC": "Sainte-Lucie",
+    "LI": "le Liechtenstein",
+    "LT": "la Lituanie",
+    "LU": "le Luxembourg",
+    "LV": "la Lettonie",
+    "LY": "la Libye",
+    "MA": "le Maroc",
+    "MC": "Monaco",
+    "MD": "la Moldavie",
+    "ME": "le Monténégro",
+    "MF": "Saint-Martin",
+    "MK": "la Macédoine du Nord",
+    "MN": "la Mongolie",
+    "MQ": "la Martinique",
+    "MR": "la Mauritanie",
+    "MT": "Malte",
+    "MU": "Maurice",
+    "NC": "la Nouvelle-Calédonie",
+    "NI": "le Nicaragua",
+    "NL": "les Pays-Bas",
+    "NO": "la Norvège",
+    "OM": "Oman",
+    "PF": "la Polynésie française",
+    "PK": "le Pakistan",
+    "PL": "la Pologne",
+    "PM": "Saint-Pierre-et-Miquelon",
+    "PS": "la Palestine",
+    "PT": "le Portugal",
+    "QA": "le Qatar",
+    "RE": "La Réunion",
+    "RO": "la Roumanie",
+    "RS": "la Serbie",
+    "RU": "la Russie",
+    "SA": "l'Arabie saoudite",
+    "SC": "les Seychelles",
+    "SD": "le Soudan",
+    "SE": "la Suède",
+    "SG": "Singapour",
+    "SI": "la Slovénie",
+    "SK": "la Slovaquie",
+    "SM": "Saint-Marin",
+    "SN": "le Sénégal",
+    "SO": "la Somalie",
+    "ST": "Sao Tomé-et-Principe",
+    "SV": "le Salvador",
+    "TF": "les Terres australes et antarctiques françaises",
+    "TL": "le Timor oriental",
+    "TN": "la Tunisie",
+    "TR": "la Turquie",
+    "UA": "l'Ukraine",
+    "US": "les États-Unis",
+    "VA": "le Vatican",
+    "VG": "les îles Vierges britanniques",
+    "WF": "Wallis-et-Futuna",
+    "XK": "le Kosovo",
+    "YE": "le Yémen",
+    "YT": "Mayotte",
 }
 _FRENCH_ARTICLES = (("la ", "de "), ("le ", "du "), ("les ", "des "), ("l'", "d'"))
 _VOWELS = "AEIOUYÉÈÊÎÔÂÅ"
@@ -190,7 +274,7 @@ def french_country_forms(code):
     the_country, of_country = forms if isinstance(forms, tuple) else (forms, None)
     for article, of in _FRENCH_ARTICLES:
         if the_country.startswith(article):
-            name = the_country[len(article):]
+            name = the_country[len(article) :]
             return {"name": name, "the_country": the_country, "of_country": of_country or of + name}
     # No article (Monaco, Israël; « La Réunion » keeps its capitalised one).
     of_country = of_country or ("d'" if the_country[0] in _VOWELS else "de ") + the_country
@@ -203,7 +287,7 @@ def _country_name(code):
     return str(countries.name(code)) or code
 
 
-@lru_cache(maxsize=None)
+@cache
 def bban_structure(country_code):
     """((length, kind), ...) for the country's BBAN from stdnum's copy of the SWIFT IBAN registry,
     kind being "n" (digits), "a" (upper-case letters) or "c" (letters or digits); None if the
@@ -254,11 +338,15 @@ def _bban_error(country_code, check_digits, bban):
         return ValidationError(
             MSG_BBAN_LENGTH,
             code="bban_length",
-            params={"expected": expected, "actual": len(bban), "code": country_code,
-                    **french_country_forms(country_code)},
+            params={
+                "expected": expected,
+                "actual": len(bban),
+                "code": country_code,
+                **french_country_forms(country_code),
+            },
         )
     kinds = "".join(kind * length for length, kind in bban_structure(country_code))
-    for position, (char, kind) in enumerate(zip(bban, kinds), start=1):
+    for position, (char, kind) in enumerate(zip(bban, kinds, strict=False), start=1):
         params = {"char": char, "position": position}
         if not _ALPHANUMERIC.fullmatch(char):
             return ValidationError(MSG_BBAN_NOT_ALPHANUMERIC, code="bban_not_alphanumeric", params=params)
@@ -366,8 +454,10 @@ def validate_bic(bic, iban_country=None):
                 MSG_BIC_COUNTRY_MISMATCH,
                 code="bic_country_mismatch",
                 params={
-                    "bic_code": bic_country, "bic_of_country": bic_forms["of_country"],
-                    "iban_code": iban_country, "iban_of_country": iban_forms["of_country"],
+                    "bic_code": bic_country,
+                    "bic_of_country": bic_forms["of_country"],
+                    "iban_code": iban_country,
+                    "iban_of_country": iban_forms["of_country"],
                 },
             )
     return bic

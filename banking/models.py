@@ -57,16 +57,12 @@ class BankAccount(models.Model):
         verbose_name=_("structure"),
     )
     account_name = models.CharField(_("nom du compte bancaire"), max_length=100)
-    account_type = models.CharField(
-        _("type"), max_length=10, choices=AccountType.choices, default=AccountType.IBAN
-    )
+    account_type = models.CharField(_("type"), max_length=10, choices=AccountType.choices, default=AccountType.IBAN)
     country_code = models.CharField(_("code pays"), max_length=2)
     iban = models.CharField(_("IBAN"), max_length=34, help_text=_("Sans espaces, en majuscules."))
     bic = models.CharField(_("BIC ou Swift"), max_length=11)
 
-    rib_file = models.FileField(
-        _("RIB"), storage=get_private_storage, upload_to=rib_upload_to, max_length=255
-    )
+    rib_file = models.FileField(_("RIB"), storage=get_private_storage, upload_to=rib_upload_to, max_length=255)
     rib_original_name = models.CharField(_("nom du fichier envoyé"), max_length=255)
     attachment_type = models.CharField(
         _("type de pièce jointe"),

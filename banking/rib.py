@@ -14,7 +14,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -40,8 +40,7 @@ MAX_PDF_OBJECTS = 5000
 MSG_RIB_TOO_LARGE = _("Le fichier dépasse la taille maximale de 4096 kilo-octets par fichier.")
 MSG_RIB_NOT_PDF = _("Ce fichier n'est pas un PDF : joignez votre RIB au format PDF.")
 MSG_RIB_DAMAGED = _(
-    "Ce PDF est endommagé ou incomplet : téléchargez à nouveau votre RIB depuis votre banque, "
-    "puis joignez-le."
+    "Ce PDF est endommagé ou incomplet : téléchargez à nouveau votre RIB depuis votre banque, puis joignez-le."
 )
 MSG_RIB_TOO_COMPLEX = _(
     "Ce PDF est trop complexe pour un RIB : joignez seulement le RIB, tel que fourni par votre banque."
@@ -58,15 +57,13 @@ MSG_RIB_LAUNCH = _(
     "joignez le RIB tel que fourni par votre banque."
 )
 MSG_RIB_EMBEDDED_FILE = _(
-    "Ce PDF contient un fichier joint, refusé pour des raisons de sécurité : joignez un RIB sans "
-    "pièce jointe."
+    "Ce PDF contient un fichier joint, refusé pour des raisons de sécurité : joignez un RIB sans pièce jointe."
 )
 MSG_RIB_IBAN_MISMATCH = _(
     "Le RIB contient l'IBAN %(iban)s, différent de celui saisi : corrigez l'IBAN saisi ou joignez le bon RIB."
 )
 MSG_RIB_IBANS_MISMATCH = _(
-    "Le RIB contient les IBAN %(ibans)s, différents de celui saisi : corrigez l'IBAN saisi ou "
-    "joignez le bon RIB."
+    "Le RIB contient les IBAN %(ibans)s, différents de celui saisi : corrigez l'IBAN saisi ou joignez le bon RIB."
 )
 
 
@@ -141,7 +138,6 @@ def check_rib(uploaded_file, typed_iban=None):
     return RibCheck(RibStatus.TO_REVIEW, found, pdf.page_count)
 
 
-
 @dataclass(frozen=True)
 class KnownRibCheck:
     """A RIB check's result, with the file (its SHA-256) and the IBAN it was made for.
@@ -168,7 +164,9 @@ class KnownRibCheck:
     def from_dict(cls, data):
         """The KnownRibCheck `as_dict` gave, or None for anything else (nothing is reused then)."""
         try:
-            check = RibCheck(RibStatus(data["status"]), tuple(str(i) for i in data["found_ibans"]), int(data["page_count"]))
+            check = RibCheck(
+                RibStatus(data["status"]), tuple(str(i) for i in data["found_ibans"]), int(data["page_count"])
+            )
             return cls(str(data["sha256"]), str(data["iban"]), check)
         except (KeyError, TypeError, ValueError):
             return None
@@ -190,6 +188,7 @@ def check_rib_once(uploaded_file, typed_iban, known=None):
         return known
     check = check_rib(uploaded_file, typed_iban)  # refuses more than 4096 Ko before the digest reads it all
     return KnownRibCheck(file_sha256(uploaded_file), typed_iban, check)
+
 
 def check_pdf_safety(uploaded_file, *, max_size, refusals, allowed_attachments=()):
     """Read a PDF sent by a supplier and refuse it unless it is safe to open; a SafePdf.
@@ -349,11 +348,11 @@ _IBAN_START = re.compile(r"(?<![A-Z0-9])(?=([A-Z]{2})[0-9]{2})")
 _WHITE_SPACE = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _iban_of_length(length):
     # Letters and digits, each possibly followed by a little white space: the groups of 4 of a
     # printed IBAN, or the line breaks and double spaces text extraction puts between them.
-    return re.compile(r"(?:[A-Z0-9]\s{0,3}){%d}" % length)
+    return re.compile(rf"(?:[A-Z0-9]\s{{0,3}}){{{length}}}")
 
 
 def find_ibans(text):

@@ -153,12 +153,29 @@ class Server:
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [
-                PYTHON, "-m", "gunicorn", "onboarding.wsgi:application",
-                "--bind", f"{HOST}:{self.port}", "--workers", str(self.workers),
-                "--worker-class", "sync", "--timeout", "120", "--graceful-timeout", "5",
-                "--error-logfile", "-", "--log-level", "warning",
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "onboarding.wsgi:application",
+                "--bind",
+                f"{HOST}:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--worker-class",
+                "sync",
+                "--timeout",
+                "120",
+                "--graceful-timeout",
+                "5",
+                "--error-logfile",
+                "-",
+                "--log-level",
+                "warning",
             ],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

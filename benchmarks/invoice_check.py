@@ -73,16 +73,42 @@ def invoice_pdf(jpeg):
 
 def facturx_data():
     return {
-        "BT-1": "F-2026-001", "BT-2": datetime.date.today(), "BT-3": "380", "BT-5": "EUR", "BT-10": "VOIRIE",
+        "BT-1": "F-2026-001",
+        "BT-2": datetime.date.today(),
+        "BT-3": "380",
+        "BT-5": "EUR",
+        "BT-10": "VOIRIE",
         "BT-72": datetime.date.today(),
-        "BG-4": {"name": "Menuiserie Martin", "legal_identifier": SIRET, "legal_identifier_schemeid": "0009",
-                 "country_code": "FR"},
-        "BG-7": {"name": "Ville de Grenoble", "legal_identifier": CITY_SIRET, "legal_identifier_schemeid": "0009",
-                 "country_code": "FR"},
+        "BG-4": {
+            "name": "Menuiserie Martin",
+            "legal_identifier": SIRET,
+            "legal_identifier_schemeid": "0009",
+            "country_code": "FR",
+        },
+        "BG-7": {
+            "name": "Ville de Grenoble",
+            "legal_identifier": CITY_SIRET,
+            "legal_identifier_schemeid": "0009",
+            "country_code": "FR",
+        },
         "BG-23": [{"BT-116": "1000.00", "BT-117": "200.00", "BT-118": "S", "BT-119": "20"}],
-        "BG-25": [{"BT-126": "1", "BT-129": "1", "BT-130": "C62", "BT-131": "1000.00", "BT-146": "1000.00",
-                   "BT-151": "S", "BT-152": "20", "BT-153": "Pose de 4 fenêtres"}],
-        "BT-106": "1000.00", "BT-109": "1000.00", "BT-110": "200.00", "BT-112": "1200.00", "BT-115": "1200.00",
+        "BG-25": [
+            {
+                "BT-126": "1",
+                "BT-129": "1",
+                "BT-130": "C62",
+                "BT-131": "1000.00",
+                "BT-146": "1000.00",
+                "BT-151": "S",
+                "BT-152": "20",
+                "BT-153": "Pose de 4 fenêtres",
+            }
+        ],
+        "BT-106": "1000.00",
+        "BT-109": "1000.00",
+        "BT-110": "200.00",
+        "BT-112": "1200.00",
+        "BT-115": "1200.00",
     }
 
 
@@ -98,17 +124,32 @@ def build_deposited_pdf():
 
 def entered_invoice():
     structure = Structure(
-        raison_sociale="Menuiserie Martin", identifier_type="siret", identifier=SIRET, address="12 rue Félix Poulat",
-        postcode="38000", city="Grenoble", country="FR",
+        raison_sociale="Menuiserie Martin",
+        identifier_type="siret",
+        identifier=SIRET,
+        address="12 rue Félix Poulat",
+        postcode="38000",
+        city="Grenoble",
+        country="FR",
     )
-    account = BankAccount(structure=structure, account_name="Compte principal", iban="FR7630006000011234567890189",
-                          bic="AGRIFRPP881")
+    account = BankAccount(
+        structure=structure, account_name="Compte principal", iban="FR7630006000011234567890189", bic="AGRIFRPP881"
+    )
     return facturx.EnteredInvoice(
-        structure=structure, bank_account=account, service=Service(code="VOIRIE", name="Voirie"),
-        mandate_reference="M-000001", number="F-2026-001", issue_date=datetime.date.today(),
-        delivery_date=datetime.date.today(), description="Pose de 4 fenêtres, école Jean Jaurès",
-        amount_excl_tax=Decimal("1000.00"), vat_rate=Decimal("20"), vat_amount=Decimal("200.00"),
-        amount_incl_tax=Decimal("1200.00"), engagement_number="ENG-2026-042", city_siret=CITY_SIRET,
+        structure=structure,
+        bank_account=account,
+        service=Service(code="VOIRIE", name="Voirie"),
+        mandate_reference="M-000001",
+        number="F-2026-001",
+        issue_date=datetime.date.today(),
+        delivery_date=datetime.date.today(),
+        description="Pose de 4 fenêtres, école Jean Jaurès",
+        amount_excl_tax=Decimal("1000.00"),
+        vat_rate=Decimal("20"),
+        vat_amount=Decimal("200.00"),
+        amount_incl_tax=Decimal("1200.00"),
+        engagement_number="ENG-2026-042",
+        city_siret=CITY_SIRET,
     )
 
 
@@ -139,8 +180,10 @@ def time_generation(runs):
 
 
 def report(label, durations):
-    print(f"{label}, {len(durations)} runs: median {statistics.median(durations) * 1000:.1f} ms, "
-          f"max {max(durations) * 1000:.1f} ms")
+    print(
+        f"{label}, {len(durations)} runs: median {statistics.median(durations) * 1000:.1f} ms, "
+        f"max {max(durations) * 1000:.1f} ms"
+    )
 
 
 def main():

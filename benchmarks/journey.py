@@ -126,7 +126,10 @@ def belgian_vat(n):
 
 
 def form_errors(text):
-    return [" ".join(re.sub(r"<[^>]+>", " ", error).split()) for error in re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', text, re.S)]
+    return [
+        " ".join(re.sub(r"<[^>]+>", " ", error).split())
+        for error in re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', text, re.S)
+    ]
 
 
 def hidden_value(text, name):
@@ -161,9 +164,14 @@ class Journey:
         if self.on_page:
             self.on_page(page)
         if response.status not in expect:
-            raise JourneyError(f"{name}: HTTP {response.status} on {method} {path}, expected {expect}: {form_errors(response.text) or response.text[:500]}")
+            raise JourneyError(
+                f"{name}: HTTP {response.status} on {method} {path}, expected {expect}: "
+                f"{form_errors(response.text) or response.text[:500]}"
+            )
         if location is not None and not response.location.endswith(location):
-            raise JourneyError(f"{name}: went to {response.location!r}, expected {location!r}; {form_errors(response.text)}")
+            raise JourneyError(
+                f"{name}: went to {response.location!r}, expected {location!r}; {form_errors(response.text)}"
+            )
         return response
 
     def wizard_post(self, name, step, fields, *, files=None, extra=None, expect=(302,), location=None, group="wizard"):
@@ -196,40 +204,78 @@ class Journey:
             "Assistant — compte (POST)",
             "compte",
             {
-                "email": self.email, "email_confirmation": self.email, "contact_email": "",
-                "last_name": "Martin", "first_name": "Claire", "address": "12 rue Félix Poulat",
-                "address_complement_1": "Bâtiment B", "address_complement_2": "", "postcode": "38000",
-                "city": "Grenoble", "country": "FR", "phone": "04 76 76 36 36", "fax": "",
-                "accept_terms": "on", "captcha_0": captcha_key, "captcha_1": "PASSED",
+                "email": self.email,
+                "email_confirmation": self.email,
+                "contact_email": "",
+                "last_name": "Martin",
+                "first_name": "Claire",
+                "address": "12 rue Félix Poulat",
+                "address_complement_1": "Bâtiment B",
+                "address_complement_2": "",
+                "postcode": "38000",
+                "city": "Grenoble",
+                "country": "FR",
+                "phone": "04 76 76 36 36",
+                "fax": "",
+                "accept_terms": "on",
+                "captcha_0": captcha_key,
+                "captcha_1": "PASSED",
             },
             location="/inscription/structure/",
         )
         self.call("Assistant — structure (GET)", "wizard", "GET", "/inscription/structure/")
-        search = {"identifier_type": "siret", "identifier": DIRECTORY_SIRET, "raison_sociale": "", "postcode": "", "city": ""}
+        search = {
+            "identifier_type": "siret",
+            "identifier": DIRECTORY_SIRET,
+            "raison_sociale": "",
+            "postcode": "",
+            "city": "",
+        }
         self.wizard_post(
-            "Assistant — structure : recherche par SIRET (POST)", "structure", search, extra={"rechercher": "1"},
+            "Assistant — structure : recherche par SIRET (POST)",
+            "structure",
+            search,
+            extra={"rechercher": "1"},
             expect=(200,),
         )
         self.wizard_post(
-            "Assistant — structure : « + Saisir une nouvelle structure » (POST)", "structure",
-            {**search, "choice": "nouvelle"}, location="/inscription/nouvelle-structure/",
+            "Assistant — structure : « + Saisir une nouvelle structure » (POST)",
+            "structure",
+            {**search, "choice": "nouvelle"},
+            location="/inscription/nouvelle-structure/",
         )
         self.call("Assistant — nouvelle structure (GET)", "wizard", "GET", "/inscription/nouvelle-structure/")
         new = {
-            "has_siret": "oui", "identifier_type": "", "identifier": DIRECTORY_SIRET, "raison_sociale": "",
-            "address": "", "address_complement": "", "postcode": "", "city": "", "country": "FR", "verified": "",
+            "has_siret": "oui",
+            "identifier_type": "",
+            "identifier": DIRECTORY_SIRET,
+            "raison_sociale": "",
+            "address": "",
+            "address_complement": "",
+            "postcode": "",
+            "city": "",
+            "country": "FR",
+            "verified": "",
         }
         self.wizard_post(
-            "Assistant — nouvelle structure : SIRET lu dans le répertoire (POST)", "nouvelle-structure", new,
+            "Assistant — nouvelle structure : SIRET lu dans le répertoire (POST)",
+            "nouvelle-structure",
+            new,
             expect=(200,),
         )
         self.wizard_post(
             "Assistant — nouvelle structure sans SIRET (POST)",
             "nouvelle-structure",
             {
-                **new, "has_siret": "non", "identifier_type": "tva_ue", "identifier": belgian_vat(self.number),
-                "raison_sociale": f"Ateliers du Banc d'Essai {self.number}", "address": "12 rue Royale",
-                "postcode": "1000", "city": "Bruxelles", "country": "BE",
+                **new,
+                "has_siret": "non",
+                "identifier_type": "tva_ue",
+                "identifier": belgian_vat(self.number),
+                "raison_sociale": f"Ateliers du Banc d'Essai {self.number}",
+                "address": "12 rue Royale",
+                "postcode": "1000",
+                "city": "Bruxelles",
+                "country": "BE",
             },
             location="/inscription/coordonnees-bancaires/",
         )
@@ -238,10 +284,17 @@ class Journey:
             "Assistant — coordonnées bancaires avec le RIB (POST)",
             "coordonnees-bancaires",
             {
-                "account_name": "Compte principal", "account_type": "iban", "country_code": "FR",
-                "check_digits": IBAN[2:4], "bban": IBAN_BBAN, "bic": "AGRIFRPP",
-                "attachment_type": "coordonnee_bancaire", "factor_raison_sociale": "", "factor_country": "",
-                "factor_identifier": "", "factor_identifier_type": "",
+                "account_name": "Compte principal",
+                "account_type": "iban",
+                "country_code": "FR",
+                "check_digits": IBAN[2:4],
+                "bban": IBAN_BBAN,
+                "bic": "AGRIFRPP",
+                "attachment_type": "coordonnee_bancaire",
+                "factor_raison_sociale": "",
+                "factor_country": "",
+                "factor_identifier": "",
+                "factor_identifier_type": "",
             },
             files={"rib_file": ("mon RIB.pdf", rib_pdf(), "application/pdf")},
             location="/inscription/mandat/",
@@ -250,8 +303,12 @@ class Journey:
         self.call("Assistant — mandat (GET)", "wizard", "GET", "/inscription/mandat/")
         self.wizard_post("Assistant — mandat : « Générer » (POST)", "mandat", {}, location="/inscription/fin/")
         self.call(
-            "Assistant — fin : compte, structure, RIB, mandat créés (GET)", "wizard", "GET", "/inscription/fin/",
-            expect=(302,), location="/inscription/courriel-envoye/",
+            "Assistant — fin : compte, structure, RIB, mandat créés (GET)",
+            "wizard",
+            "GET",
+            "/inscription/fin/",
+            expect=(302,),
+            location="/inscription/courriel-envoye/",
         )
         self.call("Courriel envoyé (GET)", "supplier", "GET", "/inscription/courriel-envoye/")
 
@@ -259,9 +316,13 @@ class Journey:
         link = self.mailbox.link(self.email)
         self.call("Lien du courriel : choix du mot de passe (GET)", "supplier", "GET", link)
         self.call(
-            "Lien du courriel : mot de passe (POST)", "password", "POST", link,
+            "Lien du courriel : mot de passe (POST)",
+            "password",
+            "POST",
+            link,
             {"email": self.email, "new_password1": PASSWORD, "new_password2": PASSWORD},
-            expect=(302,), location=link,
+            expect=(302,),
+            location=link,
         )
         page = self.call("Page de signature (GET)", "supplier", "GET", link)
         match = re.search(r"/mandats/(\d+)/pdf/", page.text)
@@ -270,9 +331,13 @@ class Journey:
         self.mandate_pk = int(match.group(1))
         self.call("PDF du mandat non signé, rendu (GET)", "pdf_render", "GET", f"/mandats/{self.mandate_pk}/pdf/")
         self.call(
-            "Signature du mandat (POST)", "sign", "POST", link,
+            "Signature du mandat (POST)",
+            "sign",
+            "POST",
+            link,
             {"consent": "on", "document_sha256": hidden_value(page.text, "document_sha256"), "action": "signer"},
-            expect=(302,), location=f"/mandats/{self.mandate_pk}/",
+            expect=(302,),
+            location=f"/mandats/{self.mandate_pk}/",
         )
         self.call("Page du mandat (GET)", "supplier", "GET", f"/mandats/{self.mandate_pk}/")
         self.call("PDF du mandat signé, stocké (GET)", "pdf_stored", "GET", f"/mandats/{self.mandate_pk}/pdf/")
@@ -282,22 +347,30 @@ class Journey:
         page = self.call("« Déposer une facture » (GET)", "supplier", "GET", "/factures/deposer/")
         self.deposit_page = page
 
-
     def log_in_again(self):
         """« Se connecter » as on any later day: the password, then the code e-mailed (issue 10)."""
         self.call("Se déconnecter (POST)", "supplier", "POST", "/deconnexion/", expect=(302,))
         self.call("Se connecter (GET)", "supplier", "GET", "/connexion/")
         self.call(
-            "Se connecter : mot de passe (POST)", "password", "POST", "/connexion/",
-            {"username": self.email, "password": PASSWORD}, expect=(302,), location="/connexion/code/",
+            "Se connecter : mot de passe (POST)",
+            "password",
+            "POST",
+            "/connexion/",
+            {"username": self.email, "password": PASSWORD},
+            expect=(302,),
+            location="/connexion/code/",
         )
         self.call("Se connecter : saisie du code (GET)", "supplier", "GET", "/connexion/code/")
         code = self.mailbox.link(self.email, pattern=LOGIN_CODE)
         self.call(
-            "Se connecter : code reçu par courriel (POST)", "supplier", "POST", "/connexion/code/",
-            {"code": code}, expect=(302,), location="/accueil/",
+            "Se connecter : code reçu par courriel (POST)",
+            "supplier",
+            "POST",
+            "/connexion/code/",
+            {"code": code},
+            expect=(302,),
+            location="/accueil/",
         )
-
 
     def deposit(self):
         """« + Déposer une facture »: the file, then the city's data, then the acknowledgement."""
@@ -307,20 +380,35 @@ class Journey:
             raise JourneyError("« Déposer une facture » shows no deposit form after the bank details were validated")
         number = f"F-BANC-{self.number}"
         response = self.call(
-            "Dépôt : fichier de la facture (POST)", "supplier", "POST", "/factures/deposer/", {},
-            files={"file": (f"facture {number}.pdf", invoice_pdf(number), "application/pdf")}, expect=(302,),
+            "Dépôt : fichier de la facture (POST)",
+            "supplier",
+            "POST",
+            "/factures/deposer/",
+            {},
+            files={"file": (f"facture {number}.pdf", invoice_pdf(number), "application/pdf")},
+            expect=(302,),
         )
         data_path = "/" + response.location.split("/", 3)[3] if "://" in response.location else response.location
         page = self.call("Dépôt : données de la facture (GET)", "supplier", "GET", data_path)
         service = re.search(r'<option value="(\d+)"[^>]*>[^<]*\(CULTURE\)', page.text)
         account = re.search(r'name="bank_account"[^>]*>\s*<option value="(\d+)"', page.text)
         if not (service and account):
-            raise JourneyError(f"the deposit's data page lacks the service or the bank details: {form_errors(page.text)}")
+            raise JourneyError(
+                f"the deposit's data page lacks the service or the bank details: {form_errors(page.text)}"
+            )
         self.call(
-            "Dépôt : données de la facture (POST)", "supplier", "POST", data_path,
+            "Dépôt : données de la facture (POST)",
+            "supplier",
+            "POST",
+            data_path,
             {
-                "number": number, "issue_date": "20/11/2026", "amount_excl_tax": "1000,00", "vat_amount": "200,00",
-                "amount_incl_tax": "1200,00", "service": service.group(1), "engagement_number": "",
+                "number": number,
+                "issue_date": "20/11/2026",
+                "amount_excl_tax": "1000,00",
+                "vat_amount": "200,00",
+                "amount_incl_tax": "1200,00",
+                "service": service.group(1),
+                "engagement_number": "",
                 "bank_account": account.group(1),
             },
             expect=(302,),

@@ -22,7 +22,7 @@ import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import common
 from .journey import HttpTransport, Journey, JourneyError
@@ -62,6 +62,7 @@ def count_rows(env, domain, warmup_email):
 
 def floor_throughput(base_url, concurrency, per_thread):
     """Requests per second of the floor view with `concurrency` clients at once."""
+
     def client():
         transport = HttpTransport(base_url)
         transport.request("GET", common.WIZARD_SESSION_PATH)
@@ -88,14 +89,18 @@ def run(registrations=200, concurrency=20, workers=2, pg_name="onboarding_load",
         raise SystemExit("The load run needs PostgreSQL (benchmarks/postgres.sh starts it; or set BENCH_POSTGRES_URL).")
     port = common.free_port()
     result = {
-        "registrations": registrations, "concurrency": concurrency, "workers": workers,
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": common.machine_description(),
+        "registrations": registrations,
+        "concurrency": concurrency,
+        "workers": workers,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": common.machine_description(),
     }
     with common.workdir("load-", keep=keep) as workdir:
         url = common.fresh_postgres_database(pg_name)
         env = common.bench_env(
             database_url=common.with_persistent_connections(url, conn_max_age) if conn_max_age else url,
-            workdir=workdir, port=port,
+            workdir=workdir,
+            port=port,
         )
         common.manage(env, "migrate", "--no-input")
         mailbox = common.Mailbox(workdir / "mails")
@@ -145,7 +150,12 @@ def run(registrations=200, concurrency=20, workers=2, pg_name="onboarding_load",
             if page.status >= 500:
                 entry["failed"] += 1
         result["pages"] = {
-            name: {"n": len(data["samples"]), "p50": percentiles(data["samples"])[0], "p95": percentiles(data["samples"])[1], "5xx": data["failed"]}
+            name: {
+                "n": len(data["samples"]),
+                "p50": percentiles(data["samples"])[0],
+                "p95": percentiles(data["samples"])[1],
+                "5xx": data["failed"],
+            }
             for name, data in by_page.items()
         }
     if not keep:

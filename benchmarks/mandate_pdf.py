@@ -55,8 +55,11 @@ def signed_mandate():
         "claire@menuiserie-martin.fr", "Un-mot-de-passe-solide-42", first_name="Claire", last_name="Martin"
     )
     structure = Structure.objects.create(
-        identifier="46430577000248", raison_sociale="Menuiserie Martin", address="12 rue Félix Poulat",
-        postcode="38000", city="Grenoble",
+        identifier="46430577000248",
+        raison_sociale="Menuiserie Martin",
+        address="12 rue Félix Poulat",
+        postcode="38000",
+        city="Grenoble",
     )
     Membership.objects.create(user=user, structure=structure, role=Membership.Role.MAIN_MANAGER)
     mandate = services.generate_mandate(structure, user)

@@ -105,12 +105,18 @@ def admin_login(transport):
     journey = Journey(transport, 0, None)
     journey.call("admin login page", "admin", "GET", "/connexion/?next=/admin/")
     journey.call(
-        "admin login", "admin", "POST", "/connexion/?next=/admin/",
-        {"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "next": "/admin/"}, expect=(302,),
+        "admin login",
+        "admin",
+        "POST",
+        "/connexion/?next=/admin/",
+        {"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "next": "/admin/"},
+        expect=(302,),
         location="/connexion/code/",
     )
     code = StaticToken.objects.filter(device__user__email=ADMIN_EMAIL).values_list("token", flat=True).first()
-    journey.call("admin second factor", "admin", "POST", "/connexion/code/", {"code": code}, expect=(302,), location="/admin/")
+    journey.call(
+        "admin second factor", "admin", "POST", "/connexion/code/", {"code": code}, expect=(302,), location="/admin/"
+    )
 
 
 def count_admin_queries(pages):
@@ -156,7 +162,11 @@ def explain_searches(siret, iban, invoice_number, db):
         options = {"analyze": True} if db == "postgres" else {}
         plans[label] = {"term": term, "found": changelist.result_count, "plan": queryset.explain(**options)}
     if invoice_number is None:
-        plans["factures, numéro"] = {"term": "", "found": 0, "plan": "(no invoices: the invoices app has no admin list yet)"}
+        plans["factures, numéro"] = {
+            "term": "",
+            "found": 0,
+            "plan": "(no invoices: the invoices app has no admin list yet)",
+        }
     return plans
 
 
@@ -246,11 +256,17 @@ def run_pages(args):
                 timings.setdefault(page.name, {"group": page.group, "samples": []})["samples"].append(page.elapsed_ms)
 
             number = int(time.time()) % 10**6 * 10
-            deposit = "driven in each journey: the bank details validated (in-process, as staff would), a PDF deposited, its data posted, the acknowledgement"
+            deposit = (
+                "driven in each journey: the bank details validated (in-process, as staff would), "
+                "a PDF deposited, its data posted, the acknowledgement"
+            )
             for index in range(args.warmup + args.journeys):
                 measured = index >= args.warmup
                 journey = Journey(
-                    HttpTransport(server.base_url), number + index, mailbox, on_page=record if measured else None,
+                    HttpTransport(server.base_url),
+                    number + index,
+                    mailbox,
+                    on_page=record if measured else None,
                     before_deposit=validate_for_deposit,
                 )
                 journey.run()
@@ -298,8 +314,11 @@ def run_pages(args):
         ]
         result["admin"] = [
             {
-                "name": name, "path": path, "samples": admin_timings[name],
-                "queries_small": queries_small[name], "queries_full": queries_full[name],
+                "name": name,
+                "path": path,
+                "samples": admin_timings[name],
+                "queries_small": queries_small[name],
+                "queries_full": queries_full[name],
             }
             for name, path in pages
         ]

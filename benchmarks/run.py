@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import common
@@ -81,7 +81,9 @@ def pages_table(result, db):
             targets.append(time_target[0])
             if not time_target[1](med, floor):
                 met = False
-                misses.append(f"{page['name']} ({db}): median {med:.0f} ms = {med / floor:.1f} × floor, target {time_target[0]}")
+                misses.append(
+                    f"{page['name']} ({db}): median {med:.0f} ms = {med / floor:.1f} × floor, target {time_target[0]}"
+                )
         elif page["group"] == "rib":
             targets.append("RIB upload aside")
         targets.append(f"≤ {MAX_SUPPLIER_QUERIES} queries")
@@ -101,7 +103,10 @@ def pages_table(result, db):
         if db == "postgres":
             target = f"≤ {ADMIN_MAX_MS} ms, " + target
         if not same:
-            misses.append(f"{page['name']} ({db}): {page['queries_small']} queries at 100 rows, {page['queries_full']} at full size")
+            misses.append(
+                f"{page['name']} ({db}): {page['queries_small']} queries at 100 rows, {page['queries_full']} at "
+                "full size"
+            )
         if db == "postgres" and med > ADMIN_MAX_MS:
             misses.append(f"{page['name']} ({db}): median {med:.0f} ms, target ≤ {ADMIN_MAX_MS} ms")
         lines.append(
@@ -146,7 +151,9 @@ def memory_section(memory):
         f"(≤ {MEMORY_GROWTH_TOLERANCE_MB} MB, allocator noise) — **{'met' if met else 'missed'}**.\n\n"
         f"Samples (requests: MB): {points}."
     )
-    misses = [] if met else [f"worker memory: {end:.0f} MB after {end_count} requests, {growth:+.1f} MB over the last 1 000"]
+    misses = (
+        [] if met else [f"worker memory: {end:.0f} MB after {end_count} requests, {growth:+.1f} MB over the last 1 000"]
+    )
     return text, misses
 
 
@@ -179,7 +186,8 @@ def summary_section(results, memory, load, rib):
         worst = max(timed, key=lambda p: median(p["samples"]))
         line(
             f"wizard pages and connected home ≤ 3 × floor ({name})",
-            f"{len(timed) - len(slow)} of {len(timed)}; worst {median(worst['samples']) / floor:.1f} × ({worst['name']})",
+            f"{len(timed) - len(slow)} of {len(timed)}; worst {median(worst['samples']) / floor:.1f} × "
+            f"({worst['name']})",
             not slow,
         )
         heavy = [p for p in result["pages"] if (p["queries"] or 0) > MAX_SUPPLIER_QUERIES]
@@ -191,23 +199,37 @@ def summary_section(results, memory, load, rib):
         )
         admin_lists = result["admin"]
         same = all(a["queries_small"] == a["queries_full"] for a in admin_lists)
-        line(f"admin lists: same queries at 100 and {result['rows']:,} rows ({name})".replace(",", " "),
-             "all equal" if same else "differ", same)
+        line(
+            f"admin lists: same queries at 100 and {result['rows']:,} rows ({name})".replace(",", " "),
+            "all equal" if same else "differ",
+            same,
+        )
         if db == "postgres":
             slowest = max(admin_lists, key=lambda a: median(a["samples"]))
-            line(f"admin lists ≤ {ADMIN_MAX_MS} ms (PostgreSQL)",
-                 f"slowest: {slowest['name']} {median(slowest['samples']):.0f} ms",
-                 median(slowest["samples"]) <= ADMIN_MAX_MS)
+            line(
+                f"admin lists ≤ {ADMIN_MAX_MS} ms (PostgreSQL)",
+                f"slowest: {slowest['name']} {median(slowest['samples']):.0f} ms",
+                median(slowest["samples"]) <= ADMIN_MAX_MS,
+            )
             indexed = all("Index" in data["plan"] for label, data in result["explain"].items() if data["found"])
-            line("search by SIRET / IBAN / invoice number uses an index (EXPLAIN below)",
-                 "index scans" if indexed else "sequential scan", indexed)
+            line(
+                "search by SIRET / IBAN / invoice number uses an index (EXPLAIN below)",
+                "index scans" if indexed else "sequential scan",
+                indexed,
+            )
         pdf = {p["group"]: p for p in result["pages"] if p["group"] in ("pdf_render", "pdf_stored")}
         if pdf:
             first, stored = median(pdf["pdf_render"]["samples"]), median(pdf["pdf_stored"]["samples"])
-            line(f"mandate PDF: first rendering ≤ 400 ms / stored one ≤ 3 × floor ({name})",
-                 f"{first:.0f} ms / {stored / floor:.1f} ×", first <= 400 and stored <= 3 * floor)
-        line(f"fill_bulk_data {result['rows']:,} suppliers < 120 s ({name})".replace(",", " "),
-             f"{result['fill_seconds']:.0f} s", result["fill_seconds"] < 120)
+            line(
+                f"mandate PDF: first rendering ≤ 400 ms / stored one ≤ 3 × floor ({name})",
+                f"{first:.0f} ms / {stored / floor:.1f} ×",
+                first <= 400 and stored <= 3 * floor,
+            )
+        line(
+            f"fill_bulk_data {result['rows']:,} suppliers < 120 s ({name})".replace(",", " "),
+            f"{result['fill_seconds']:.0f} s",
+            result["fill_seconds"] < 120,
+        )
     if rib[0] is not None:
         line("RIB check of a 4 Mo PDF ≤ 500 ms", f"{rib[0]:.0f} ms", rib[0] <= 500)
     if load:
@@ -220,9 +242,11 @@ def summary_section(results, memory, load, rib):
         )
     if memory:
         _, _, _, end, growth = memory_growth(memory)
-        line(f"worker memory after {memory['requests']} requests ≤ {MEMORY_MAX_MB} MB, not growing",
-             f"{end:.0f} MB, {growth:+.1f} MB over the last 1 000 (medians of 500 requests)",
-             end <= MEMORY_MAX_MB and growth <= MEMORY_GROWTH_TOLERANCE_MB)
+        line(
+            f"worker memory after {memory['requests']} requests ≤ {MEMORY_MAX_MB} MB, not growing",
+            f"{end:.0f} MB, {growth:+.1f} MB over the last 1 000 (medians of 500 requests)",
+            end <= MEMORY_MAX_MB and growth <= MEMORY_GROWTH_TOLERANCE_MB,
+        )
     return rows + [""]
 
 
@@ -268,7 +292,8 @@ def write_report(output, command, started, results, memory, load, rib, args):
         title = "PostgreSQL 15" if db == "postgres" else "SQLite"
         out += [f"## Pages — {title}", "", table, ""]
         out.append(
-            f"`fill_bulk_data` for {result['rows']:,} suppliers: **{result['fill_seconds']:.0f} s** (target < 120 s). ".replace(",", " ")
+            f"`fill_bulk_data` for {result['rows']:,} suppliers: ".replace(",", " ")
+            + f"**{result['fill_seconds']:.0f} s** (target < 120 s). "
             + f"« Déposer une facture » then a deposit: {result['deposit']}."
         )
         if result.get("floor_without_persistent_connections"):
@@ -280,8 +305,11 @@ def write_report(output, command, started, results, memory, load, rib, args):
         if result["fill_seconds"] > 120:
             misses.append(f"fill_bulk_data on {db}: {result['fill_seconds']:.0f} s")
     if "postgres" in results:
-        out += ["## Admin searches: the plans (PostgreSQL, EXPLAIN ANALYZE, as the change list runs them)", "",
-                explain_section(results["postgres"])]
+        out += [
+            "## Admin searches: the plans (PostgreSQL, EXPLAIN ANALYZE, as the change list runs them)",
+            "",
+            explain_section(results["postgres"]),
+        ]
     elif "sqlite" in results:
         out += ["## Admin searches: the plans (SQLite, EXPLAIN QUERY PLAN)", "", explain_section(results["sqlite"])]
     if memory:
@@ -299,8 +327,11 @@ def write_report(output, command, started, results, memory, load, rib, args):
     if rib_ms is None:
         out += [f"Not measured: {rib_size}", ""]
     else:
-        out += [f"`check_rib` on a {rib_size} Ko PDF (limit 4096 Ko), median of 20 runs: **{rib_ms:.0f} ms** "
-                f"(target ≤ 500 ms) — **{'met' if rib_ms <= 500 else 'missed'}**.", ""]
+        out += [
+            f"`check_rib` on a {rib_size} Ko PDF (limit 4096 Ko), median of 20 runs: **{rib_ms:.0f} ms** "
+            f"(target ≤ 500 ms) — **{'met' if rib_ms <= 500 else 'missed'}**.",
+            "",
+        ]
         if rib_ms > 500:
             misses.append(f"RIB check: {rib_ms:.0f} ms")
     out += ["## What misses its target (this run)", ""]
@@ -342,7 +373,7 @@ def main(argv=None):
         index = shown.index("--results")
         del shown[index : index + 2]
     command = "make bench" + (f' BENCH_ARGS="{" ".join(shown)}"' if shown else "")
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     clock = time.monotonic()
     postgres = "postgres" not in args.skip and common.postgres_available()
     results, memory, load = {}, None, None
@@ -351,8 +382,16 @@ def main(argv=None):
             tmp = args.results
             Path(tmp).mkdir(parents=True, exist_ok=True)
         common_args = [
-            "--journeys", str(args.journeys), "--warmup", str(args.warmup), "--admin-reps", str(args.admin_reps),
-            "--admin-warmup", str(args.admin_warmup), "--bulk", str(args.bulk),
+            "--journeys",
+            str(args.journeys),
+            "--warmup",
+            str(args.warmup),
+            "--admin-reps",
+            str(args.admin_reps),
+            "--admin-warmup",
+            str(args.admin_warmup),
+            "--bulk",
+            str(args.bulk),
         ]
         for db in ("sqlite", "postgres"):
             if db in args.skip or (db == "postgres" and not postgres):
@@ -364,23 +403,48 @@ def main(argv=None):
             out = Path(tmp) / "memory.json"
             db = "postgres" if postgres else "sqlite"
             run_step(
-                ["-m", "benchmarks.pages", "--db", db, "--memory", "--requests", str(args.memory_requests),
-                 "--out", str(out), "--pg-name", "onboarding_bench_memory"],
+                [
+                    "-m",
+                    "benchmarks.pages",
+                    "--db",
+                    db,
+                    "--memory",
+                    "--requests",
+                    str(args.memory_requests),
+                    "--out",
+                    str(out),
+                    "--pg-name",
+                    "onboarding_bench_memory",
+                ],
                 "worker memory",
             )
             memory = json.loads(out.read_text())
         if "load" not in args.skip and postgres:
             out = Path(tmp) / "load.json"
             run_step(
-                ["-m", "benchmarks.load", "--registrations", str(args.registrations), "--concurrency",
-                 str(args.concurrency), "--json", str(out)],
+                [
+                    "-m",
+                    "benchmarks.load",
+                    "--registrations",
+                    str(args.registrations),
+                    "--concurrency",
+                    str(args.concurrency),
+                    "--json",
+                    str(out),
+                ],
                 "load",
                 allow_failure=True,  # errors or rows that do not match: in the report, not hidden
             )
             load = json.loads(out.read_text())
         rib = rib_check() if "rib" not in args.skip else (None, "skipped")
         results["_seconds"] = time.monotonic() - clock
-        meta = {"command": command, "started": started.isoformat(), "rib": rib, "args": vars(args), "seconds": results["_seconds"]}
+        meta = {
+            "command": command,
+            "started": started.isoformat(),
+            "rib": rib,
+            "args": vars(args),
+            "seconds": results["_seconds"],
+        }
         (Path(tmp) / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
     write_report(args.output, command, started, results, memory, load, rib, args)
     return 0
@@ -391,11 +455,24 @@ def report_from(folder, args):
     for name, value in meta["args"].items():
         if name not in ("output", "from_results"):
             setattr(args, name, value)
-    results = {db: json.loads((folder / f"{db}.json").read_text()) for db in ("sqlite", "postgres") if (folder / f"{db}.json").exists()}
+    results = {
+        db: json.loads((folder / f"{db}.json").read_text())
+        for db in ("sqlite", "postgres")
+        if (folder / f"{db}.json").exists()
+    }
     results["_seconds"] = meta["seconds"]
     memory = json.loads((folder / "memory.json").read_text()) if (folder / "memory.json").exists() else None
     load = json.loads((folder / "load.json").read_text()) if (folder / "load.json").exists() else None
-    write_report(args.output, meta["command"], datetime.fromisoformat(meta["started"]), results, memory, load, tuple(meta["rib"]), args)
+    write_report(
+        args.output,
+        meta["command"],
+        datetime.fromisoformat(meta["started"]),
+        results,
+        memory,
+        load,
+        tuple(meta["rib"]),
+        args,
+    )
     return 0
 
 

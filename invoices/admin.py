@@ -104,8 +104,19 @@ FIELDSETS = [
     (None, {"fields": ["structure", "number", "status", "status_changed_at", "rejection_reason", "source"]}),
     (
         _("Données de la facture"),
-        {"fields": ["issue_date", "amount_excl_tax", "vat_amount", "amount_incl_tax", "vat_rate", "description",
-                    "service", "engagement_number", "bank_account"]},
+        {
+            "fields": [
+                "issue_date",
+                "amount_excl_tax",
+                "vat_amount",
+                "amount_incl_tax",
+                "vat_rate",
+                "description",
+                "service",
+                "engagement_number",
+                "bank_account",
+            ]
+        },
     ),
     (_("Fichier"), {"fields": ["file_link", "original_name", "sha256", "deposited_by", "deposited_at"]}),
     (_("Factur-X"), {"fields": ["facturx_profile", "facturx_xml_display"]}),
@@ -140,8 +151,17 @@ class StructureFilter(admin.SimpleListFilter):
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
     change_form_template = "admin/invoices/invoice/change_form.html"
-    list_display = ["number", "structure_link", "issue_date", "amount_incl_tax", "service", "status", "source",
-                    "deposited_at", "file_link"]
+    list_display = [
+        "number",
+        "structure_link",
+        "issue_date",
+        "amount_incl_tax",
+        "service",
+        "status",
+        "source",
+        "deposited_at",
+        "file_link",
+    ]
     list_filter = ["status", "service", StructureFilter, "source"]
     list_select_related = ["structure", "service"]
     search_fields = ["number", "engagement_number", "structure__raison_sociale", "structure__identifier"]
@@ -191,8 +211,9 @@ class InvoiceAdmin(admin.ModelAdmin):
     def facturx_xml_display(self, obj):
         if not obj.facturx_xml:
             return "—"
-        return format_html('<pre style="white-space: pre-wrap; max-height: 30em; overflow: auto;">{}</pre>',
-                           obj.facturx_xml)
+        return format_html(
+            '<pre style="white-space: pre-wrap; max-height: 30em; overflow: auto;">{}</pre>', obj.facturx_xml
+        )
 
     # --- one button per allowed transition -----------------------------------------------
 
@@ -202,7 +223,7 @@ class InvoiceAdmin(admin.ModelAdmin):
             path(
                 "<path:object_id>/statut/<str:to>/",
                 self.admin_site.admin_view(self.change_status_view),
-                name="%s_%s_change_status" % info,
+                name="{}_{}_change_status".format(*info),
             ),
             *super().get_urls(),
         ]
@@ -265,9 +286,20 @@ class InvoiceAdmin(admin.ModelAdmin):
     @admin.action(description=_("Exporter les factures sélectionnées (CSV)"))
     def export_csv(self, request, queryset):
         header = [
-            _("Structure"), _("Identifiant"), _("Numéro de facture"), _("Date d'émission"), _("Montant HT"),
-            _("TVA"), _("Montant TTC"), _("Code service"), _("Service"), _("Numéro d'engagement"), _("Statut"),
-            _("Origine"), _("Déposée le"), _("Dernier changement"),
+            _("Structure"),
+            _("Identifiant"),
+            _("Numéro de facture"),
+            _("Date d'émission"),
+            _("Montant HT"),
+            _("TVA"),
+            _("Montant TTC"),
+            _("Code service"),
+            _("Service"),
+            _("Numéro d'engagement"),
+            _("Statut"),
+            _("Origine"),
+            _("Déposée le"),
+            _("Dernier changement"),
         ]
         rows = (
             [

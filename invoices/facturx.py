@@ -198,7 +198,7 @@ def _schema_detail(error):
     text = f"ligne {last.line} : {last.message}" if last is not None else str(cause or error)[:300]
     # « ram:ID » rather than « {urn:un:unece:uncefact:data:standard:Reusable…:100}ID ».
     for prefix, uri in facturx.get_xml_namespaces("factur-x").items():
-        text = text.replace("{%s}" % uri, f"{prefix}:")
+        text = text.replace("{" + uri + "}", f"{prefix}:")
     return text.rstrip(" .") + "."
 
 
@@ -242,7 +242,9 @@ def check_parties(invoice, structure, city_siret):
             code="facturx_seller",
             params={"structure": structure.raison_sociale, "identifier": structure.identifier},
             differences=[
-                Difference(_("Vendeur"), invoice.seller.describe(), f"{structure.raison_sociale} — {structure.identifier}")
+                Difference(
+                    _("Vendeur"), invoice.seller.describe(), f"{structure.raison_sociale} — {structure.identifier}"
+                )
             ],
         )
     if normalize_identifier(city_siret) not in invoice.buyer.identifiers:

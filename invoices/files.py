@@ -60,7 +60,9 @@ DOCUMENT_REFUSALS = PdfRefusals(
     encrypted=_("Ce PDF est protégé par un mot de passe : joignez-le sans protection."),
     javascript=_("Ce PDF contient du JavaScript, refusé pour des raisons de sécurité."),
     launch=_("Ce PDF contient une commande qui lance un programme, refusée pour des raisons de sécurité."),
-    embedded_file=_("Ce PDF contient un fichier joint, refusé pour des raisons de sécurité : joignez-le sans pièce jointe."),
+    embedded_file=_(
+        "Ce PDF contient un fichier joint, refusé pour des raisons de sécurité : joignez-le sans pièce jointe."
+    ),
 )
 
 MSG_SCANNED = _(

@@ -39,15 +39,16 @@ MSG_TOTALS = _(
 )
 MSG_VAT_RATE = _("La TVA ne correspond pas au taux choisi : %(rate)s %% de %(excl)s € font %(expected)s €.")
 MSG_SERVICE_REQUIRED = _("Choisissez le service de la Ville qui a passé la commande.")
-MSG_SERVICE_UNKNOWN = _("Ce service est inconnu de la Ville : choisissez dans la liste le service qui a passé la commande.")
+MSG_SERVICE_UNKNOWN = _(
+    "Ce service est inconnu de la Ville : choisissez dans la liste le service qui a passé la commande."
+)
 MSG_ENGAGEMENT_REQUIRED = _(
     "Le service « %(service)s » exige un numéro d'engagement : saisissez celui qui figure sur le bon de commande "
     "de la Ville."
 )
 MSG_DESCRIPTION_REQUIRED = _("Décrivez ce qui est facturé (par exemple « Pose de 4 fenêtres, école Jean Jaurès »).")
 MSG_DIFFERENCES = _(
-    "Ce que vous avez saisi diffère du XML Factur-X du fichier : corrigez la saisie, ou déposez le fichier "
-    "corrigé."
+    "Ce que vous avez saisi diffère du XML Factur-X du fichier : corrigez la saisie, ou déposez le fichier corrigé."
 )
 MSG_DOCUMENTS_REQUIRED = _("Joignez les pièces demandées, au format PDF.")
 MSG_TOO_MANY_DOCUMENTS = _("Joignez 5 fichiers au plus à la fois.")
@@ -74,7 +75,9 @@ def euros(amount):
 
 
 def french_date(value):
-    return timezone.localtime(value).strftime("%d/%m/%Y à %H:%M") if hasattr(value, "hour") else value.strftime("%d/%m/%Y")
+    return (
+        timezone.localtime(value).strftime("%d/%m/%Y à %H:%M") if hasattr(value, "hour") else value.strftime("%d/%m/%Y")
+    )
 
 
 def original_name(uploaded_file, default):
@@ -154,7 +157,9 @@ class InvoiceDataForm(forms.Form):
         self.facturx = facturx_summary
         self.differences = []
         self.fields["bank_account"].queryset = bank_accounts
-        self.fields["bank_account"].label_from_instance = lambda account: f"{account.account_name} — {account.iban_grouped}"
+        self.fields["bank_account"].label_from_instance = lambda account: (
+            f"{account.account_name} — {account.iban_grouped}"
+        )
         self.fields["service"].label_from_instance = lambda service: f"{service.name} ({service.code})"
 
     def clean_number(self):
@@ -200,8 +205,12 @@ class InvoiceDataForm(forms.Form):
                 ),
             )
         service = cleaned.get("service")
-        if service and service.engagement_required and not cleaned.get("engagement_number") \
-                and "engagement_number" not in self._errors:
+        if (
+            service
+            and service.engagement_required
+            and not cleaned.get("engagement_number")
+            and "engagement_number" not in self._errors
+        ):
             self.add_error(
                 "engagement_number",
                 ValidationError(MSG_ENGAGEMENT_REQUIRED, code="engagement_required", params={"service": service.name}),
@@ -236,8 +245,11 @@ def differences_with(summary, cleaned):
 
 def initial_from(summary, services, bank_accounts):
     """The data form pre-filled from a Factur-X XML."""
-    initial = {"number": summary.number[:20], "issue_date": summary.issue_date,
-               "engagement_number": summary.engagement_number[:50]}
+    initial = {
+        "number": summary.number[:20],
+        "issue_date": summary.issue_date,
+        "engagement_number": summary.engagement_number[:50],
+    }
     for name in ("amount_excl_tax", "vat_amount", "amount_incl_tax"):
         value = getattr(summary, name)
         if value is not None:
@@ -262,8 +274,17 @@ class InvoiceEntryForm(InvoiceDataForm):
     vat_rate = forms.TypedChoiceField(label=_("Taux de TVA"), choices=VAT_RATES, coerce=Decimal, initial="20")
 
     field_order = [
-        "number", "issue_date", "delivery_date", "service", "engagement_number", "description",
-        "amount_excl_tax", "vat_rate", "vat_amount", "amount_incl_tax", "bank_account",
+        "number",
+        "issue_date",
+        "delivery_date",
+        "service",
+        "engagement_number",
+        "description",
+        "amount_excl_tax",
+        "vat_rate",
+        "vat_amount",
+        "amount_incl_tax",
+        "bank_account",
     ]
 
     def clean_delivery_date(self):
@@ -289,7 +310,11 @@ class InvoiceEntryForm(InvoiceDataForm):
                     ValidationError(
                         MSG_VAT_RATE,
                         code="vat_rate",
-                        params={"rate": f"{rate:g}".replace(".", ","), "excl": euros(excl), "expected": euros(expected)},
+                        params={
+                            "rate": f"{rate:g}".replace(".", ","),
+                            "excl": euros(excl),
+                            "expected": euros(expected),
+                        },
                     ),
                 )
         return cleaned
@@ -356,7 +381,10 @@ class SupportingDocumentsForm(forms.Form):
         error_messages={"required": MSG_DOCUMENTS_REQUIRED, "empty": MSG_FILE_EMPTY},
     )
     comment = forms.CharField(
-        label=_("Message aux services financiers"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Message aux services financiers"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def clean_files(self):

@@ -122,7 +122,9 @@ class Invoice(models.Model):
         related_name="+",
         verbose_name=_("déposée par"),
     )
-    deposited_at = models.DateTimeField(_("déposée le"), help_text=_("Le délai de paiement court à partir de ce moment."))
+    deposited_at = models.DateTimeField(
+        _("déposée le"), help_text=_("Le délai de paiement court à partir de ce moment.")
+    )
 
     class Meta:
         verbose_name = _("facture")
@@ -189,9 +191,7 @@ class InvoiceStatusChange(models.Model):
 class SupportingDocument(models.Model):
     """A document the supplier added to a suspended invoice (« pièces complémentaires »)."""
 
-    invoice = models.ForeignKey(
-        Invoice, on_delete=models.CASCADE, related_name="documents", verbose_name=_("facture")
-    )
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="documents", verbose_name=_("facture"))
     file = models.FileField(_("fichier"), storage=get_private_storage, upload_to=document_upload_to, max_length=255)
     original_name = models.CharField(_("nom du fichier"), max_length=255)
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)

@@ -15,12 +15,20 @@ from mandates.texts import PARIS
 
 
 def render_invoice_html(entered, *, issued_at):
-    context = {"invoice": entered, "structure": entered.structure, "account": entered.bank_account, "issued_at": issued_at}
+    context = {
+        "invoice": entered,
+        "structure": entered.structure,
+        "account": entered.bank_account,
+        "issued_at": issued_at,
+    }
     with translation.override("fr"), timezone.override(PARIS):
         return render_to_string("invoices/pdf.html", context)
 
 
 def render_invoice_pdf(entered, *, issued_at):
-    html = HTML(string=render_invoice_html(entered, issued_at=issued_at), base_url=BASE_URL,
-                url_fetcher=StaticFilesOnlyFetcher())
+    html = HTML(
+        string=render_invoice_html(entered, issued_at=issued_at),
+        base_url=BASE_URL,
+        url_fetcher=StaticFilesOnlyFetcher(),
+    )
     return html.write_pdf(pdf_variant="pdf/a-3b", font_config=font_config())

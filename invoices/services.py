@@ -257,11 +257,13 @@ def check_not_deposited(structure, *, number=None, sha256=None):
         wanted |= Q(number=number)
     if sha256 is not None:
         wanted |= Q(sha256=sha256)
-    for existing in Invoice.objects.filter(wanted, structure=structure).only("number", "sha256", "issue_date",
-                                                                          "deposited_at"):
+    for existing in Invoice.objects.filter(wanted, structure=structure).only(
+        "number", "sha256", "issue_date", "deposited_at"
+    ):
         if existing.sha256 == sha256:
             raise InvoiceError(
-                MSG_SAME_FILE % {
+                MSG_SAME_FILE
+                % {
                     "number": existing.number,
                     "date": existing.issue_date.strftime("%d/%m/%Y"),
                     "deposited": _paris(existing.deposited_at),
@@ -343,8 +345,9 @@ def complete_invoice(invoice, *, by, documents, comment=""):
         now = timezone.now()
         try:
             for uploaded, name, sha256 in documents:
-                document = SupportingDocument(invoice=locked, original_name=name, sha256=sha256, added_by=by,
-                                              added_at=now)
+                document = SupportingDocument(
+                    invoice=locked, original_name=name, sha256=sha256, added_by=by, added_at=now
+                )
                 document.file.save(name, uploaded, save=False)
                 stored.append(document.file)
                 document.save()
@@ -371,7 +374,11 @@ def _move(invoice, to, *, by, comment):
         fields.append("rejection_reason")
     invoice.save(update_fields=fields)
     InvoiceStatusChange.objects.create(
-        invoice=invoice, from_status=previous, to_status=to, changed_at=invoice.status_changed_at, changed_by=by,
+        invoice=invoice,
+        from_status=previous,
+        to_status=to,
+        changed_at=invoice.status_changed_at,
+        changed_by=by,
         comment=comment,
     )
     recipient = _supplier_contact(invoice)

@@ -24,8 +24,14 @@ from onboarding.security import enforce_rate_limit
 from structures.models import Membership
 
 from . import facturx, pending, services
-from .forms import InvoiceDataForm, InvoiceEntryForm, InvoiceFileForm, StructureChoiceForm, SupportingDocumentsForm
-from .forms import initial_from
+from .forms import (
+    InvoiceDataForm,
+    InvoiceEntryForm,
+    InvoiceFileForm,
+    StructureChoiceForm,
+    SupportingDocumentsForm,
+    initial_from,
+)
 from .models import VIEW_PERMISSION, Invoice, Service, SupportingDocument
 
 logger = logging.getLogger(__name__)
@@ -34,9 +40,7 @@ PAGE_SIZE = 25
 
 
 def _refused(request, access):
-    return render(
-        request, "invoices/deposit_refused.html", {"access": access, "missing": services.Missing}, status=403
-    )
+    return render(request, "invoices/deposit_refused.html", {"access": access, "missing": services.Missing}, status=403)
 
 
 def _chosen_structure(request, access):
@@ -131,7 +135,10 @@ def deposit_file(request, token):
     if waiting.facturx is not None:
         initial = initial_from(waiting.facturx, Service.objects.filter(is_active=True), accounts)
     form = InvoiceDataForm(
-        *_posted(request)[:1], structure=structure, bank_accounts=accounts, facturx_summary=waiting.facturx,
+        *_posted(request)[:1],
+        structure=structure,
+        bank_accounts=accounts,
+        facturx_summary=waiting.facturx,
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
@@ -266,7 +273,9 @@ def _visible(request, queryset, pk):
     """For members of the invoice's structure and finance staff; 404 for anyone else."""
     obj = get_object_or_404(
         queryset.annotate(
-            is_member=Exists(Membership.objects.filter(structure=OuterRef(_structure_path(queryset)), user=request.user))
+            is_member=Exists(
+                Membership.objects.filter(structure=OuterRef(_structure_path(queryset)), user=request.user)
+            )
         ),
         pk=pk,
     )

@@ -43,9 +43,7 @@ RESEND_LIMIT = 3
 RESEND_WINDOW = 60 * 60  # seconds
 
 MSG_STRUCTURE_INACTIVE = _("Cette structure est inactive : aucun mandat de facturation ne peut être souscrit.")
-MSG_NOT_MAIN_MANAGER = _(
-    "Seul le gestionnaire principal de la structure peut souscrire son mandat de facturation."
-)
+MSG_NOT_MAIN_MANAGER = _("Seul le gestionnaire principal de la structure peut souscrire son mandat de facturation.")
 MSG_ALREADY_SIGNED = _("Cette structure a déjà un mandat de facturation signé.")
 MSG_ALREADY_GENERATED = _(
     "Un mandat de facturation de cette structure attend déjà d'être signé : "
@@ -83,9 +81,7 @@ class MandateLinkError(ReasonError):
 
 
 def is_main_manager(user, structure):
-    return Membership.objects.filter(
-        user=user, structure=structure, role=Membership.Role.MAIN_MANAGER
-    ).exists()
+    return Membership.objects.filter(user=user, structure=structure, role=Membership.Role.MAIN_MANAGER).exists()
 
 
 def generate_mandate(structure, signatory, *, notify=True, new_structure=False):
@@ -124,7 +120,7 @@ def generate_mandate(structure, signatory, *, notify=True, new_structure=False):
             with transaction.atomic():
                 mandate = _create_mandate(structure, signatory, now)
         except IntegrityError:
-            raise _already_exists(_current_mandate(structure))
+            raise _already_exists(_current_mandate(structure)) from None
         if notify:
             send_signing_email(mandate)
     return mandate
@@ -225,7 +221,7 @@ def mandate_for_token(token):
     try:
         pk = signing.loads(token, salt=SIGNING_SALT)
     except signing.BadSignature:
-        raise MandateLinkError(MandateLinkError.INVALID)
+        raise MandateLinkError(MandateLinkError.INVALID) from None
     mandate = BillingMandate.objects.select_related("structure", "signatory__profile").filter(pk=pk).first()
     if mandate is None:
         raise MandateLinkError(MandateLinkError.INVALID)
@@ -233,7 +229,7 @@ def mandate_for_token(token):
     try:
         signing.loads(token, salt=SIGNING_SALT, max_age=settings.MANDATE_LINK_MAX_AGE)
     except signing.SignatureExpired:
-        raise MandateLinkError(MandateLinkError.EXPIRED)
+        raise MandateLinkError(MandateLinkError.EXPIRED) from None
     return mandate
 
 
@@ -266,8 +262,14 @@ def sign_mandate(mandate, *, user, ip, user_agent):
         try:
             locked.save(
                 update_fields=[
-                    "status", "signed_at", "signed_by", "signed_ip", "signed_user_agent",
-                    "document_sha256", "signed_pdf", "signed_pdf_sha256",
+                    "status",
+                    "signed_at",
+                    "signed_by",
+                    "signed_ip",
+                    "signed_user_agent",
+                    "document_sha256",
+                    "signed_pdf",
+                    "signed_pdf_sha256",
                 ]
             )
         except BaseException:
@@ -307,9 +309,7 @@ def _send_signed_confirmation(pk):
 
 def can_manage(user, mandate):
     """The signatory, or a main manager of the mandate's structure."""
-    return user.is_authenticated and (
-        user.pk == mandate.signatory_id or is_main_manager(user, mandate.structure_id)
-    )
+    return user.is_authenticated and (user.pk == mandate.signatory_id or is_main_manager(user, mandate.structure_id))
 
 
 def cancel_mandate(mandate, by):
@@ -389,8 +389,11 @@ def mandate_state(structure):
     mandate = (
         BillingMandate.objects.filter(structure=structure)
         .order_by(
-            Case(When(status__in=[Status.GENERATED, Status.SIGNED], then=Value(0)), default=Value(1),
-                 output_field=IntegerField()),
+            Case(
+                When(status__in=[Status.GENERATED, Status.SIGNED], then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
             "-generated_at",
             "-pk",
         )

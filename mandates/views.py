@@ -119,9 +119,7 @@ def resend(request, pk):
     except services.MandateLinkError:
         messages.error(request, _("Ce mandat ne peut plus être signé : le courriel n'a pas été renvoyé."))
     else:
-        messages.success(
-            request, _("Le courriel a été renvoyé à %(email)s.") % {"email": mandate.signatory.email}
-        )
+        messages.success(request, _("Le courriel a été renvoyé à %(email)s.") % {"email": mandate.signatory.email})
     return redirect("mandates:detail", pk=mandate.pk)
 
 

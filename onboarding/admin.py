@@ -49,6 +49,7 @@ class UserAdmin(DjangoUserAdmin):
         (_("Dates"), {"fields": ["date_joined", "activated_at", "last_login"]}),
         (_("Double authentification"), {"fields": ["second_factor"]}),
     ]
+
     @admin.action(description=_("Réinitialiser la double authentification (retour au code par courriel)"))
     def reset_second_factor(self, request, queryset):
         """For someone who lost their app and their recovery codes, once their identity is
@@ -63,7 +64,10 @@ class UserAdmin(DjangoUserAdmin):
         if done:
             self.message_user(
                 request,
-                _("Double authentification réinitialisée pour %(count)s compte(s) : le code leur sera envoyé par courriel.")
+                _(
+                    "Double authentification réinitialisée pour %(count)s compte(s) : le code leur sera envoyé par "
+                    "courriel."
+                )
                 % {"count": done},
                 messages.SUCCESS,
             )
@@ -75,7 +79,13 @@ class UserAdmin(DjangoUserAdmin):
             )
 
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["email", "last_name", "first_name", "usable_password", "password1", "password2"]}),
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "last_name", "first_name", "usable_password", "password1", "password2"],
+            },
+        ),
     ]
 
 

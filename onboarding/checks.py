@@ -11,7 +11,7 @@ MSG_MISSING_SIGNING_KEY = (
 def secret_key_is_set(app_configs, **kwargs):
     """`check --deploy` fails without a key; wsgi.py and asgi.py refuse to start the server."""
     try:
-        settings.SECRET_KEY
+        settings.SECRET_KEY  # noqa: B018 (reading it raises when it is missing)
     except ImproperlyConfigured:
         return [Error(MSG_MISSING_SIGNING_KEY, id="onboarding.E001")]
     return []
@@ -19,6 +19,6 @@ def secret_key_is_set(app_configs, **kwargs):
 
 def require_secret_key():
     try:
-        settings.SECRET_KEY
+        settings.SECRET_KEY  # noqa: B018 (reading it raises when it is missing)
     except ImproperlyConfigured as error:
         raise ImproperlyConfigured(MSG_MISSING_SIGNING_KEY) from error

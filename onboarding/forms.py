@@ -3,15 +3,15 @@ import re
 import phonenumbers
 from captcha.fields import CaptchaField
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from .models import SupplierProfile
 from .fields import country_field
+from .models import SupplierProfile
 from .widgets import CachedOptionsSelect
 
 FRENCH_POSTCODE = re.compile(r"^[0-9]{5}$")
@@ -29,7 +29,7 @@ MSG_TERMS = _("Vous devez accepter les conditions générales d'utilisation pour
 
 def email_taken_message():
     return format_html(
-        "{} <a href=\"{}\">{}</a> {} <a href=\"{}\">{}</a>.",
+        '{} <a href="{}">{}</a> {} <a href="{}">{}</a>.',
         _("Un compte existe déjà avec cette adresse électronique."),
         reverse("login"),
         _("Connectez-vous"),
@@ -121,9 +121,7 @@ class AccountForm(forms.Form):
         help_text=_("5 chiffres pour la France."),
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
-    city = _profile_field(
-        "city", label=_("Ville"), widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
-    )
+    city = _profile_field("city", label=_("Ville"), widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
     country = country_field(
         label=_("Pays"), initial="FR", widget=CachedOptionsSelect(attrs={"autocomplete": "country"})
     )
@@ -134,9 +132,7 @@ class AccountForm(forms.Form):
         help_text=_("Exemple : 04 76 76 36 36"),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
-    fax = forms.CharField(
-        label=_("Fax"), max_length=30, required=False, widget=forms.TextInput(attrs={"type": "tel"})
-    )
+    fax = forms.CharField(label=_("Fax"), max_length=30, required=False, widget=forms.TextInput(attrs={"type": "tel"}))
     captcha = CaptchaField(
         label=_("Recopiez les 5 caractères affichés dans l'image"),
         error_messages={"invalid": MSG_CAPTCHA},

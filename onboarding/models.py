@@ -73,7 +73,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         ],
         default=SECOND_FACTOR_EMAIL,
         editable=False,
-        help_text=_("Demandé après le mot de passe. Se change par l'utilisateur, ou se réinitialise par l'action de la liste."),
+        help_text=_(
+            "Demandé après le mot de passe. Se change par l'utilisateur, ou se réinitialise par l'action de la liste."
+        ),
     )
 
     objects = UserManager()

@@ -25,8 +25,20 @@ from django.utils.safestring import SafeData, SafeString
 INPUT_TEMPLATES = frozenset(
     f"django/forms/widgets/{name}.html"
     for name in (
-        "input", "text", "email", "number", "password", "url", "tel", "search", "hidden",
-        "date", "datetime", "time", "checkbox", "color",
+        "input",
+        "text",
+        "email",
+        "number",
+        "password",
+        "url",
+        "tel",
+        "search",
+        "hidden",
+        "date",
+        "datetime",
+        "time",
+        "checkbox",
+        "color",
     )
 )
 DJANGO_FORM_TEMPLATES = Path(django.__file__).parent / "forms" / "templates"

@@ -114,9 +114,9 @@ def user_for_activation(token):
     try:
         pk = signing.loads(token, salt=ACTIVATION_SALT, max_age=settings.ACTIVATION_LINK_MAX_AGE)
     except signing.SignatureExpired:
-        raise ActivationLinkError(ActivationLinkError.EXPIRED)
+        raise ActivationLinkError(ActivationLinkError.EXPIRED) from None
     except signing.BadSignature:
-        raise ActivationLinkError(ActivationLinkError.INVALID)
+        raise ActivationLinkError(ActivationLinkError.INVALID) from None
     user = get_user_model().objects.filter(pk=pk).first()
     if user is None:
         raise ActivationLinkError(ActivationLinkError.INVALID)
@@ -133,8 +133,10 @@ def activate_account(user, password):
     user.set_password(password)
     user.is_active = True
     user.activated_at = timezone.now()
-    updated = get_user_model().objects.filter(pk=user.pk, is_active=False).update(
-        password=user.password, is_active=True, activated_at=user.activated_at
+    updated = (
+        get_user_model()
+        .objects.filter(pk=user.pk, is_active=False)
+        .update(password=user.password, is_active=True, activated_at=user.activated_at)
     )
     if not updated:
         raise ActivationLinkError(ActivationLinkError.USED)
@@ -195,9 +197,9 @@ def email_change_for_token(token):
     try:
         data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE)
     except signing.SignatureExpired:
-        raise EmailChangeError(EmailChangeError.EXPIRED)
+        raise EmailChangeError(EmailChangeError.EXPIRED) from None
     except signing.BadSignature:
-        raise EmailChangeError(EmailChangeError.INVALID)
+        raise EmailChangeError(EmailChangeError.INVALID) from None
     user = get_user_model().objects.filter(pk=data.get("u")).first()
     if user is None:
         raise EmailChangeError(EmailChangeError.INVALID)

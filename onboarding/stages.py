@@ -108,7 +108,11 @@ def _bank_stage(stage, dashboard, bank_state):
             return StageState(stage, done=False, status=_("Gérées par le gestionnaire principal de votre structure"))
         return StageState(stage, done=False, status=_("À faire"))
     if bank_state.done:
-        status = _("Validées — nouvelles coordonnées en attente de validation") if bank_state.change_pending else _("Validées")
+        status = (
+            _("Validées — nouvelles coordonnées en attente de validation")
+            if bank_state.change_pending
+            else _("Validées")
+        )
         return StageState(stage, done=True, status=status, **add)
     if bank_state.status == "pending":
         return StageState(stage, done=False, status=_("En attente de validation par la Ville"))
@@ -143,7 +147,9 @@ def _mandate_stage(stage, dashboard, mandate_state, structure):
     return StageState(
         stage,
         done=False,
-        status=_("À faire") if mandate_state.status == "none" else _("Mandat annulé ou expiré : à souscrire de nouveau"),
+        status=_("À faire")
+        if mandate_state.status == "none"
+        else _("Mandat annulé ou expiré : à souscrire de nouveau"),
         action_label=_("+ Souscrire un mandat de facturation"),
         action_url=reverse("mandates:subscribe") + f"?structure={structure.pk}",
     )

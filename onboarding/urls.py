@@ -45,4 +45,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 # The benchmark's floor (onboarding/bench.py): only under benchmarks/settings.py, never in production.
-urlpatterns += [path("banc/plancher/", bench.floor, name="benchmark_floor")] if getattr(settings, "BENCHMARK_FLOOR", False) else []
+urlpatterns += (
+    [path("banc/plancher/", bench.floor, name="benchmark_floor")] if getattr(settings, "BENCHMARK_FLOOR", False) else []
+)

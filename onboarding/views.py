@@ -177,7 +177,10 @@ def rate_limited_response(request, minutes):
 EMAIL_CHANGE_ERRORS = {
     services.EmailChangeError.INVALID: (
         400,
-        _("Ce lien n'est pas valable : vérifiez qu'il est complet, ou demandez un nouveau changement depuis « Mon compte »."),
+        _(
+            "Ce lien n'est pas valable : vérifiez qu'il est complet, ou demandez un nouveau changement depuis « Mon "
+            "compte »."
+        ),
     ),
     services.EmailChangeError.EXPIRED: (
         410,
@@ -244,7 +247,8 @@ def confirm_email_change(request, token):
             return _email_change_error(request, error.reason)
         messages.success(
             request,
-            _("Votre adresse de connexion est désormais %(email)s : utilisez-la pour vous connecter.") % {"email": new_email},
+            _("Votre adresse de connexion est désormais %(email)s : utilisez-la pour vous connecter.")
+            % {"email": new_email},
         )
         return redirect("twofactor_account")
     return render(request, "onboarding/confirm_email_change.html", {"new_email": new_email})

@@ -103,7 +103,7 @@ class _RenderedOptions:
             if group:
                 add(f'\n  <optgroup label="{_text(option_value)}">')
             for value, label in option_label if group else [(option_value, option_label)]:
-                self.index.setdefault("%s" % (value,), len(self.spans))  # str(value), as optgroups compares
+                self.index.setdefault(str(value), len(self.spans))  # str(value), as optgroups compares
                 tag = f'\n  <option value="{_value(value)}"'
                 add(tag + f">{_text(label)}</option>")
                 self.spans.append((length - len(parts[-1]), length))

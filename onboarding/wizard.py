@@ -25,8 +25,8 @@ from structures.forms import NewStructureForm, StructureSearchForm
 from structures.models import Structure
 
 from .forms import AccountForm
-from .services import AccountDetails, register_supplier
 from .security import enforce_rate_limit
+from .services import AccountDetails, register_supplier
 from .stages import STAGES
 from .storage import wizard_file_storage
 
@@ -292,10 +292,10 @@ class OnboardingWizard(NamedUrlSessionWizardView):
             # The same wizard finished twice at once (double click): the first one created
             # everything and sent the e-mail; this one has nothing left to do.
             if ACCOUNT_STEP not in form_dict:
-                raise NotSaved
+                raise NotSaved from None
             email = form_dict[ACCOUNT_STEP].cleaned_data["email"]
             if not get_user_model().objects.filter(email=email, is_active=False).exists():
-                raise NotSaved
+                raise NotSaved from None
             self.request.session[REGISTRATION_SESSION_KEY] = {
                 "email": email,
                 "structure": "",
@@ -334,6 +334,7 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         else:
             messages.success(
                 self.request,
-                _("Votre demande de rattachement à « %s » est envoyée à son gestionnaire principal.") % summary["structure"],
+                _("Votre demande de rattachement à « %s » est envoyée à son gestionnaire principal.")
+                % summary["structure"],
             )
         return redirect("home")

@@ -111,8 +111,16 @@ class AttachmentRequestAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/accepter/", self.admin_site.admin_view(self.accept_view), name="structures_attachmentrequest_accept"),
-            path("<int:pk>/refuser/", self.admin_site.admin_view(self.refuse_view), name="structures_attachmentrequest_refuse"),
+            path(
+                "<int:pk>/accepter/",
+                self.admin_site.admin_view(self.accept_view),
+                name="structures_attachmentrequest_accept",
+            ),
+            path(
+                "<int:pk>/refuser/",
+                self.admin_site.admin_view(self.refuse_view),
+                name="structures_attachmentrequest_refuse",
+            ),
         ] + super().get_urls()
 
     def _decidable(self, request, pk):
@@ -142,7 +150,9 @@ class AttachmentRequestAdmin(admin.ModelAdmin):
             except services.AttachmentError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:
-                self.message_user(request, _("Demande refusée ; le demandeur est prévenu par courriel."), messages.SUCCESS)
+                self.message_user(
+                    request, _("Demande refusée ; le demandeur est prévenu par courriel."), messages.SUCCESS
+                )
             return redirect("admin:structures_attachmentrequest_change", pk)
         context = {
             **self.admin_site.each_context(request),

@@ -24,7 +24,8 @@ SEARCH_CRITERIA = ("identifier_type", "identifier", "raison_sociale", "postcode"
 
 MSG_SEARCH_CRITERIA = _("Saisissez un identifiant, ou une raison sociale, un code postal ou une ville.")
 MSG_CHOOSE = _(
-    "Recherchez votre structure, puis choisissez-la dans les résultats ou cliquez sur « + Saisir une nouvelle structure »."
+    "Recherchez votre structure, puis choisissez-la dans les résultats ou cliquez sur « + Saisir une nouvelle "
+    "structure »."
 )
 MSG_UNKNOWN_CHOICE = _("Cette structure n'existe pas ou plus : recherchez-la de nouveau.")
 MSG_STRUCTURE_EXISTS = _(
@@ -35,9 +36,7 @@ MSG_IDENTIFIER_TYPE_REQUIRED = _("Choisissez le type d'identifiant de la structu
 MSG_FRENCH_POSTCODE = _("Un code postal français comporte 5 chiffres (par exemple 38000).")
 FRENCH_POSTCODE = re.compile(r"^[0-9]{5}$")
 
-MSG_CITY_SIRET = _(
-    "C'est le SIRET de la Ville de Grenoble, votre cliente : saisissez celui de votre propre structure."
-)
+MSG_CITY_SIRET = _("C'est le SIRET de la Ville de Grenoble, votre cliente : saisissez celui de votre propre structure.")
 
 NEW_STRUCTURE = "nouvelle"
 
@@ -77,10 +76,16 @@ class StructureSearchForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     postcode = forms.CharField(
-        label=_("Code postal"), required=False, max_length=10, widget=forms.TextInput(attrs={"autocomplete": "postal-code"})
+        label=_("Code postal"),
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
     city = forms.CharField(
-        label=_("Ville"), required=False, max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
+        label=_("Ville"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
     choice = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
@@ -126,7 +131,7 @@ class StructureSearchForm(forms.Form):
                 siret = normalize_identifier(IdentifierType.SIRET, value)
                 reject_city_siret(IdentifierType.SIRET, siret)
             except ValidationError:
-                raise ValidationError(MSG_UNKNOWN_CHOICE)
+                raise ValidationError(MSG_UNKNOWN_CHOICE) from None
             structure = existing_structure(IdentifierType.SIRET, siret)
             if structure is not None:  # registered since the search: join it instead
                 self._check_can_join(structure)
@@ -196,7 +201,8 @@ class NewStructureForm(forms.Form):
     )
     identifier_type = forms.ChoiceField(
         label=_("Type d'identifiant (si la structure n'a pas de SIRET)"),
-        choices=[("", _("Sélectionner une option"))] + [c for c in IdentifierType.choices if c[0] != IdentifierType.SIRET],
+        choices=[("", _("Sélectionner une option"))]
+        + [c for c in IdentifierType.choices if c[0] != IdentifierType.SIRET],
         required=False,
     )
     identifier = forms.CharField(
@@ -206,10 +212,16 @@ class NewStructureForm(forms.Form):
         help_text=_("SIRET : 14 chiffres. Particulier ou en cours d'immatriculation : votre nom ou un libellé."),
     )
     raison_sociale = forms.CharField(
-        label=_("Raison sociale"), max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "organization"})
+        label=_("Raison sociale"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     address = forms.CharField(
-        label=_("Adresse"), max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-line1"})
+        label=_("Adresse"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
     )
     address_complement = forms.CharField(
         label=_("Complément d'adresse"),
@@ -218,10 +230,16 @@ class NewStructureForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
     )
     postcode = forms.CharField(
-        label=_("Code postal"), max_length=10, required=False, widget=forms.TextInput(attrs={"autocomplete": "postal-code"})
+        label=_("Code postal"),
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
     city = forms.CharField(
-        label=_("Ville"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
+        label=_("Ville"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
     country = country_field(label=_("Pays"), initial="FR", widget=CachedOptionsSelect)
     # The SIRET whose directory values were shown to the supplier (read-only) on the last page.

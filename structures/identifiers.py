@@ -73,9 +73,7 @@ TAHITI_FORMAT = _(
     "suivie de 5 chiffres) puis les 3 chiffres de l'établissement (par exemple A12345001)."
 )
 
-FREE_TEXT_TOO_LONG = _(
-    "L'identifiant ne doit pas dépasser %(max)d caractères (vous en avez saisi %(length)d)."
-)
+FREE_TEXT_TOO_LONG = _("L'identifiant ne doit pas dépasser %(max)d caractères (vous en avez saisi %(length)d).")
 
 # Prefixes of EU VAT numbers, with the country named in messages. Greece uses EL (GR is
 # accepted and rewritten), XI is Northern Ireland, which kept EU VAT numbers for goods.

@@ -69,7 +69,7 @@ def request_attachment(user, structure):
             request = AttachmentRequest.objects.create(user=user, structure=structure)
     except IntegrityError:
         # The partial unique constraint: one pending request per user and structure.
-        raise AttachmentError(MSG_ALREADY_REQUESTED)
+        raise AttachmentError(MSG_ALREADY_REQUESTED) from None
     if user.is_active:
         _notify_main_manager(request)
     return request
@@ -180,8 +180,7 @@ def hand_over_main_manager(structure, *, by, to):
     """The main manager hands the role over to another member; the structure keeps exactly one."""
     with transaction.atomic():
         memberships = {
-            m.user_id: m
-            for m in Membership.objects.select_for_update().filter(structure=structure, user__in=[by, to])
+            m.user_id: m for m in Membership.objects.select_for_update().filter(structure=structure, user__in=[by, to])
         }
         current, new = memberships.get(by.pk), memberships.get(to.pk)
         if current is None or current.role != Membership.Role.MAIN_MANAGER:
@@ -327,6 +326,6 @@ def dashboard(user):
 
 def managed_structures(user):
     """The structures `user` is the main manager of: theirs to give bank details and mandates for."""
-    return Structure.objects.filter(
-        memberships__user=user, memberships__role=Membership.Role.MAIN_MANAGER
-    ).order_by("raison_sociale")
+    return Structure.objects.filter(memberships__user=user, memberships__role=Membership.Role.MAIN_MANAGER).order_by(
+        "raison_sociale"
+    )

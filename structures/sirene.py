@@ -55,8 +55,7 @@ DIRECTORY_UNAVAILABLE_MESSAGE = _(
 )
 ESTABLISHMENT_CLOSED_MESSAGE = _("Cet établissement est fermé dans le répertoire Sirene de l'INSEE.")
 ESTABLISHMENT_NOT_PUBLIC_MESSAGE = _(
-    "Cet établissement est « non diffusible » : l'INSEE ne publie ni son nom ni son adresse. "
-    "Saisissez-les vous-même."
+    "Cet établissement est « non diffusible » : l'INSEE ne publie ni son nom ni son adresse. Saisissez-les vous-même."
 )
 
 
@@ -287,9 +286,7 @@ def _establishment_from_insee(data):
     # INSEE lists the periods from the most recent one, whose dateFin is null.
     period = data["periodesEtablissement"][0]
     is_public = data["statutDiffusionEtablissement"] == "O"
-    naf_code = _field(period, "activitePrincipaleEtablissement") or _field(
-        unit, "activitePrincipaleUniteLegale"
-    )
+    naf_code = _field(period, "activitePrincipaleEtablissement") or _field(unit, "activitePrincipaleUniteLegale")
     if not is_public:
         # « Partiellement diffusible »: INSEE masks most fields with [ND]; show none of them.
         raison_sociale = address_line = postcode = city = ""

@@ -18,6 +18,7 @@ from .csv_export import csv_bytes
 from .forms import HandOverForm, NewStructureForm, RefusalForm, StructureSearchForm
 from .models import AttachmentRequest, Structure
 
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_attachment(request):
@@ -85,7 +86,10 @@ def new_structure(request):
                 else:
                     messages.success(
                         request,
-                        _("La structure « %s » venait d'être créée : votre demande de rattachement est envoyée à son gestionnaire principal.")
+                        _(
+                            "La structure « %s » venait d'être créée : votre demande de rattachement est envoyée à "
+                            "son gestionnaire principal."
+                        )
                         % outcome.structure.raison_sociale,
                     )
                 return redirect("home")
@@ -105,10 +109,7 @@ def export_search(request):
     results = outcome.results if outcome else []
     body = csv_bytes(
         [_("Identifiant"), _("Type d'identifiant"), _("Raison sociale"), _("Code postal"), _("Ville"), _("Statut")],
-        [
-            [r.identifier, r.identifier_type_label, r.raison_sociale, r.postcode, r.city, r.status]
-            for r in results
-        ],
+        [[r.identifier, r.identifier_type_label, r.raison_sociale, r.postcode, r.city, r.status] for r in results],
     )
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="structures.csv"'
@@ -150,7 +151,9 @@ def refuse_request(request, pk):
         except services.AttachmentError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("La demande de %s est refusée ; le demandeur en est informé.") % attachment.user)
+            messages.success(
+                request, _("La demande de %s est refusée ; le demandeur en est informé.") % attachment.user
+            )
         return redirect("home")
     return render(request, "structures/refuse_request.html", {"form": form, "attachment": attachment})
 

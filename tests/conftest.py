@@ -32,7 +32,6 @@ def empty_cache():
     cache.clear()
 
 
-
 @pytest.fixture
 def client():
     return VerifiedClient()
@@ -41,7 +40,10 @@ def client():
 @pytest.fixture
 def admin_user(django_user_model):
     return django_user_model.objects.create_superuser(
-        email="admin@grenoble.fr", password="Un-mot-de-passe-solide-42", last_name="Admin", first_name="Agent",
+        email="admin@grenoble.fr",
+        password="Un-mot-de-passe-solide-42",
+        last_name="Admin",
+        first_name="Agent",
         second_factor="totp",
     )
 

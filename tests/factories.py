@@ -113,7 +113,9 @@ class BankAccountFactory(factory.django.DjangoModelFactory):
     rib_original_name = "rib.pdf"
     rib_check_status = "iban_found"
     rib_found_ibans = factory.LazyAttribute(lambda account: [account.iban])
-    contact_email = factory.LazyAttribute(lambda account: account.created_by.notification_email if account.created_by else "")
+    contact_email = factory.LazyAttribute(
+        lambda account: account.created_by.notification_email if account.created_by else ""
+    )
     created_by = factory.SubFactory(SupplierFactory)
 
 

@@ -44,7 +44,12 @@ def admin_lists():
 
 
 def sample():
-    account = BankAccount.objects.select_related("structure").filter(structure__identifier_type="siret").order_by("pk").first()
+    account = (
+        BankAccount.objects.select_related("structure")
+        .filter(structure__identifier_type="siret")
+        .order_by("pk")
+        .first()
+    )
     mandate = BillingMandate.objects.filter(structure=account.structure).first()
     return account.structure.identifier, account.iban, mandate
 

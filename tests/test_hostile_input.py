@@ -84,11 +84,19 @@ def test_it_searches_hostile_text_without_a_500(client, kind):
     response = post_step(
         client,
         "structure",
-        {"identifier_type": "siret", "identifier": "", "raison_sociale": HOSTILE[kind][:150], "postcode": "", "city": ""},
+        {
+            "identifier_type": "siret",
+            "identifier": "",
+            "raison_sociale": HOSTILE[kind][:150],
+            "postcode": "",
+            "city": "",
+        },
         captcha=None,
         extra={"rechercher": "1"},
     )
     assert response.status_code == 200
     assert_escaped(response.content.decode())
-    export = client.get(reverse("structure_search_export"), {"identifier_type": "siret", "raison_sociale": HOSTILE[kind][:150]})
+    export = client.get(
+        reverse("structure_search_export"), {"identifier_type": "siret", "raison_sociale": HOSTILE[kind][:150]}
+    )
     assert export.status_code == 200

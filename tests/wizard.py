@@ -140,7 +140,9 @@ def fill_wizard_with_new_structure(client, siret=COMPANY_SIRET, **account):
     response = post_step(client, "compte", account_data(**account))
     assert response["Location"] == step_url("structure"), response
     response = choose(client, f"siret:{siret}", identifier=siret)
-    assert response["Location"] == step_url("nouvelle-structure"), getattr(response, "context", None) and response.context["wizard"]["form"].errors
+    assert response["Location"] == step_url("nouvelle-structure"), (
+        getattr(response, "context", None) and response.context["wizard"]["form"].errors
+    )
     response = post_new_structure(client, identifier=siret)  # shows the directory's values
     assert response.status_code == 200
     response = post_new_structure(client, identifier=siret, verified=siret)

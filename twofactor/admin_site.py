@@ -43,5 +43,7 @@ class SecuredAdminSite(admin.AdminSite):
                 ),
             )
             return redirect(f"{reverse('twofactor_authenticator')}?{urlencode({'suivant': next_url})}")
-        messages.info(request, _("Pour ouvrir l'administration, saisissez le code de votre application d'authentification."))
+        messages.info(
+            request, _("Pour ouvrir l'administration, saisissez le code de votre application d'authentification.")
+        )
         return redirect(f"{reverse('twofactor_step_up')}?{urlencode({'suivant': next_url})}")

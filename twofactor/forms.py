@@ -24,7 +24,12 @@ def code_field(label):
         max_length=20,
         error_messages={"required": MSG_CODE_REQUIRED},
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false", "class": "input--code"}
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "class": "input--code",
+            }
         ),
     )
 

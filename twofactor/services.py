@@ -90,6 +90,7 @@ def recovery_codes_left(user):
 
 # --- Sessions -----------------------------------------------------------------------------
 
+
 def start_pending_login(request, user, backend, next_url):
     """The password was right: remember who, until the second factor (not logged in yet)."""
     request.session.cycle_key()
@@ -144,6 +145,7 @@ def is_fresh(request, max_age):
 
 # --- E-mailed codes ---------------------------------------------------------------------
 
+
 def email_device(user):
     device = EmailDevice.objects.filter(user=user).first()
     if device is None:
@@ -176,6 +178,7 @@ def send_email_code(user, device=None):
 
 
 # --- Checking a code ----------------------------------------------------------------------
+
 
 class Outcome(enum.Enum):
     OK = "ok"
@@ -245,6 +248,7 @@ def purge_used_codes(older_than=timedelta(days=30)):
 
 # --- Authenticator app ----------------------------------------------------------------------
 
+
 def new_totp_key():
     return random_hex(20)
 
@@ -278,9 +282,7 @@ def totp_matches(key, typed):
 
 
 def new_recovery_codes():
-    return [
-        "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(8)) for _ in range(RECOVERY_CODE_COUNT)
-    ]
+    return ["".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(8)) for _ in range(RECOVERY_CODE_COUNT)]
 
 
 def show(code):
@@ -339,17 +341,35 @@ def reset_second_factor(user, *, by):
 # --- Notifications ------------------------------------------------------------------------
 
 EVENTS = {
-    "authenticator_added": _("Une application d'authentification a été ajoutée à votre compte. Elle donne désormais le code demandé après votre mot de passe."),
-    "authenticator_removed": _("L'application d'authentification a été retirée de votre compte : le code demandé après votre mot de passe vous est de nouveau envoyé par courriel."),
+    "authenticator_added": _(
+        "Une application d'authentification a été ajoutée à votre compte. Elle donne désormais le code demandé "
+        "après votre mot de passe."
+    ),
+    "authenticator_removed": _(
+        "L'application d'authentification a été retirée de votre compte : le code demandé après votre mot de passe "
+        "vous est de nouveau envoyé par courriel."
+    ),
     "recovery_used": _("Un code de secours a été utilisé pour vous connecter."),
-    "recovery_regenerated": _("De nouveaux codes de secours ont été créés pour votre compte ; les anciens ne fonctionnent plus."),
-    "reset_by_staff": _("Les services financiers de la Ville ont réinitialisé la double authentification de votre compte, à votre demande : le code demandé après votre mot de passe vous est de nouveau envoyé par courriel."),
+    "recovery_regenerated": _(
+        "De nouveaux codes de secours ont été créés pour votre compte ; les anciens ne fonctionnent plus."
+    ),
+    "reset_by_staff": _(
+        "Les services financiers de la Ville ont réinitialisé la double authentification de votre compte, à votre "
+        "demande : le code demandé après votre mot de passe vous est de nouveau envoyé par courriel."
+    ),
     "bank_details": _("De nouvelles coordonnées bancaires ont été envoyées depuis votre compte."),
     "mandate_signed": _("Un mandat de facturation a été signé depuis votre compte."),
     "connection_email_changed": _("L'adresse électronique de connexion de votre compte a été changée."),
-    "contact_email_changed": _("L'adresse électronique de contact de votre compte a été changée : les notifications y sont désormais envoyées."),
-    "main_manager_handed_over": _("Vous avez transmis le rôle de gestionnaire principal d'une structure ; vous en restez membre."),
-    "main_manager_received": _("Vous êtes désormais gestionnaire principal d'une structure : c'est à vous de gérer ses coordonnées bancaires et ses mandats de facturation."),
+    "contact_email_changed": _(
+        "L'adresse électronique de contact de votre compte a été changée : les notifications y sont désormais envoyées."
+    ),
+    "main_manager_handed_over": _(
+        "Vous avez transmis le rôle de gestionnaire principal d'une structure ; vous en restez membre."
+    ),
+    "main_manager_received": _(
+        "Vous êtes désormais gestionnaire principal d'une structure : c'est à vous de gérer ses coordonnées "
+        "bancaires et ses mandats de facturation."
+    ),
 }
 
 

@@ -3,7 +3,6 @@
 import segno
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import signals
 from django.contrib.auth import views as auth_views
@@ -39,7 +38,9 @@ def outcome_message(outcome, user):
                 "Ce code n'est pas le bon. Saisissez le code affiché en ce moment par votre application "
                 "d'authentification : il change toutes les 30 secondes."
             )
-        return _("Ce code n'est pas le bon. Vérifiez les 6 chiffres : seul le dernier code envoyé par courriel est valable.")
+        return _(
+            "Ce code n'est pas le bon. Vérifiez les 6 chiffres : seul le dernier code envoyé par courriel est valable."
+        )
     if outcome is Outcome.EXPIRED:
         return _(
             "Ce code a expiré : un code n'est valable que %(minutes)s minutes. "
@@ -47,14 +48,25 @@ def outcome_message(outcome, user):
         ) % {"minutes": minutes}
     if outcome is Outcome.USED:
         if by_app:
-            return _("Ce code a déjà été utilisé : chaque code ne sert qu'une fois. Attendez le code suivant de votre application.")
+            return _(
+                "Ce code a déjà été utilisé : chaque code ne sert qu'une fois. Attendez le code suivant de votre "
+                "application."
+            )
         return _("Ce code a déjà été utilisé : chaque code ne sert qu'une fois. Demandez un nouveau code.")
     if outcome is Outcome.RECOVERY_WRONG:
-        return _("Ce code de secours n'est pas valable. Vérifiez-le : il compte 8 lettres ou chiffres (par exemple 4f7k-9m2p).")
+        return _(
+            "Ce code de secours n'est pas valable. Vérifiez-le : il compte 8 lettres ou chiffres (par exemple "
+            "4f7k-9m2p)."
+        )
     if outcome is Outcome.RECOVERY_USED:
-        return _("Ce code de secours a déjà été utilisé : chacun ne sert qu'une fois. Utilisez-en un autre de la liste.")
+        return _(
+            "Ce code de secours a déjà été utilisé : chacun ne sert qu'une fois. Utilisez-en un autre de la liste."
+        )
     if by_app:
-        return _("Saisissez les 6 chiffres du code (par exemple 123456), ou l'un de vos codes de secours (par exemple 4f7k-9m2p).")
+        return _(
+            "Saisissez les 6 chiffres du code (par exemple 123456), ou l'un de vos codes de secours (par exemple "
+            "4f7k-9m2p)."
+        )
     return _("Saisissez les 6 chiffres du code reçu par courriel (par exemple 123456).")
 
 
@@ -131,9 +143,13 @@ def login_code(request):
         user, pending = services.pending_login(request)
     except services.PendingLoginError as error:
         if error.reason == services.PendingLoginError.EXPIRED:
-            messages.warning(request, _("Le délai pour saisir le code est dépassé : saisissez à nouveau votre mot de passe."))
+            messages.warning(
+                request, _("Le délai pour saisir le code est dépassé : saisissez à nouveau votre mot de passe.")
+            )
         else:
-            messages.info(request, _("Saisissez d'abord votre adresse électronique de connexion et votre mot de passe."))
+            messages.info(
+                request, _("Saisissez d'abord votre adresse électronique de connexion et votre mot de passe.")
+            )
         return redirect("login")
 
     form = CodeForm(request.POST or None, user=user)
@@ -174,7 +190,9 @@ def step_up(request):
     """« Confirmer votre identité »: a new second factor before a sensitive change."""
     next_url = _safe_next(request, request.POST.get(NEXT_PARAMETER) or request.GET.get(NEXT_PARAMETER))
     if not request.user.is_authenticated:
-        messages.info(request, _("Connectez-vous d'abord : cette page confirme l'identité d'une personne déjà connectée."))
+        messages.info(
+            request, _("Connectez-vous d'abord : cette page confirme l'identité d'une personne déjà connectée.")
+        )
         return redirect_to_login(request.get_full_path())
     user = request.user
     form = CodeForm(request.POST or None, user=user)
@@ -251,7 +269,13 @@ def authenticator(request):
                 del request.session[services.SESSION_TOTP_KEY]
                 services.mark_verified(request, services.METHOD_TOTP)
                 request.session[services.SESSION_NEW_RECOVERY_CODES] = codes
-                messages.success(request, _("Votre application d'authentification est enregistrée : elle donnera désormais le code demandé après votre mot de passe."))
+                messages.success(
+                    request,
+                    _(
+                        "Votre application d'authentification est enregistrée : elle donnera désormais le code "
+                        "demandé après votre mot de passe."
+                    ),
+                )
                 return redirect("twofactor_recovery_codes")
     uri = services.totp_uri(user, key)
     qr = segno.make(uri, error="m")
@@ -308,6 +332,9 @@ def remove_authenticator(request):
         services.disable_authenticator(request.user)
         messages.success(
             request,
-            _("L'application d'authentification est retirée : le code vous sera envoyé par courriel à chaque connexion."),
+            _(
+                "L'application d'authentification est retirée : le code vous sera envoyé par courriel à chaque "
+                "connexion."
+            ),
         )
     return redirect("twofactor_account")

@@ -4,22 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('banking', '0002_finance_group'),
+        ("banking", "0002_finance_group"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='bankaccount',
-            index=models.Index(fields=['iban'], name='bankaccount_iban_idx'),
+            model_name="bankaccount",
+            index=models.Index(fields=["iban"], name="bankaccount_iban_idx"),
         ),
         migrations.AddIndex(
-            model_name='bankaccount',
-            index=models.Index(fields=['country_code'], name='bankaccount_country_idx'),
+            model_name="bankaccount",
+            index=models.Index(fields=["country_code"], name="bankaccount_country_idx"),
         ),
         migrations.AddIndex(
-            model_name='bankaccount',
-            index=models.Index(models.Case(models.When(status='en_attente', then=models.Value(0)), default=models.Value(1)), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='bankaccount_review_order_idx'),
+            model_name="bankaccount",
+            index=models.Index(
+                models.Case(models.When(status="en_attente", then=models.Value(0)), default=models.Value(1)),
+                models.OrderBy(models.F("created_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                name="bankaccount_review_order_idx",
+            ),
         ),
     ]

@@ -5,22 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('invoices', '0002_finance_group'),
+        ("invoices", "0002_finance_group"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(fields=['deposited_at', 'id'], name='invoice_list_order_idx'),
+            model_name="invoice",
+            index=models.Index(fields=["deposited_at", "id"], name="invoice_list_order_idx"),
         ),
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(django.db.models.functions.text.Upper('number'), name='invoice_number_upper_idx'),
+            model_name="invoice",
+            index=models.Index(django.db.models.functions.text.Upper("number"), name="invoice_number_upper_idx"),
         ),
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(django.db.models.functions.text.Upper('engagement_number'), name='invoice_engagement_upper_idx'),
+            model_name="invoice",
+            index=models.Index(
+                django.db.models.functions.text.Upper("engagement_number"), name="invoice_engagement_upper_idx"
+            ),
         ),
     ]

@@ -18,9 +18,7 @@ def give_view_permission(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _created = Group.objects.get_or_create(name=FINANCE_GROUP)
-    group.permissions.add(
-        Permission.objects.get(content_type__app_label="mandates", codename="view_billingmandate")
-    )
+    group.permissions.add(Permission.objects.get(content_type__app_label="mandates", codename="view_billingmandate"))
 
 
 class Migration(migrations.Migration):

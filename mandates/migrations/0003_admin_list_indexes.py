@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mandates', '0002_finance_group_view_permission'),
+        ("mandates", "0002_finance_group_view_permission"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='billingmandate',
-            index=models.Index(fields=['generated_at', 'id'], name='billingmandate_list_order_idx'),
+            model_name="billingmandate",
+            index=models.Index(fields=["generated_at", "id"], name="billingmandate_list_order_idx"),
         ),
     ]

@@ -4,69 +4,150 @@ import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
 import django_countries.fields
-import onboarding.models
 import phonenumber_field.modelfields
 from django.conf import settings
 from django.db import migrations, models
 
+import onboarding.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='adresse électronique de connexion')),
-                ('last_name', models.CharField(max_length=100, verbose_name='nom')),
-                ('first_name', models.CharField(max_length=100, verbose_name='prénom')),
-                ('is_staff', models.BooleanField(default=False, help_text="Peut se connecter à l'administration (agents de la Ville).", verbose_name='membre du personnel')),
-                ('is_active', models.BooleanField(default=True, help_text="Un compte créé par l'inscription reste inactif jusqu'à l'activation par le lien envoyé.", verbose_name='actif')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name="date d'inscription")),
-                ('activated_at', models.DateTimeField(blank=True, null=True, verbose_name='activé le')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(max_length=254, unique=True, verbose_name="adresse électronique de connexion"),
+                ),
+                ("last_name", models.CharField(max_length=100, verbose_name="nom")),
+                ("first_name", models.CharField(max_length=100, verbose_name="prénom")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Peut se connecter à l'administration (agents de la Ville).",
+                        verbose_name="membre du personnel",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Un compte créé par l'inscription reste inactif jusqu'à l'activation par le lien envoyé.",
+                        verbose_name="actif",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date d'inscription"),
+                ),
+                ("activated_at", models.DateTimeField(blank=True, null=True, verbose_name="activé le")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'utilisateur',
-                'verbose_name_plural': 'utilisateurs',
+                "verbose_name": "utilisateur",
+                "verbose_name_plural": "utilisateurs",
             },
             managers=[
-                ('objects', onboarding.models.UserManager()),
+                ("objects", onboarding.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='SupplierProfile',
+            name="SupplierProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contact_email', models.EmailField(blank=True, help_text="Reçoit les notifications, si elle diffère de l'adresse de connexion.", max_length=254, verbose_name='adresse électronique de contact')),
-                ('address', models.CharField(max_length=150, verbose_name='adresse')),
-                ('address_complement_1', models.CharField(blank=True, max_length=150, verbose_name="complément d'adresse 1")),
-                ('address_complement_2', models.CharField(blank=True, max_length=150, verbose_name="complément d'adresse 2")),
-                ('postcode', models.CharField(max_length=10, verbose_name='code postal')),
-                ('city', models.CharField(max_length=100, verbose_name='ville')),
-                ('country', django_countries.fields.CountryField(default='FR', max_length=2, verbose_name='pays')),
-                ('phone', phonenumber_field.modelfields.PhoneNumberField(blank=True, max_length=128, region=None, verbose_name='téléphone')),
-                ('fax', phonenumber_field.modelfields.PhoneNumberField(blank=True, max_length=128, region=None, verbose_name='fax')),
-                ('terms_accepted_at', models.DateTimeField(verbose_name="conditions d'utilisation acceptées le")),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL, verbose_name='utilisateur')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "contact_email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Reçoit les notifications, si elle diffère de l'adresse de connexion.",
+                        max_length=254,
+                        verbose_name="adresse électronique de contact",
+                    ),
+                ),
+                ("address", models.CharField(max_length=150, verbose_name="adresse")),
+                (
+                    "address_complement_1",
+                    models.CharField(blank=True, max_length=150, verbose_name="complément d'adresse 1"),
+                ),
+                (
+                    "address_complement_2",
+                    models.CharField(blank=True, max_length=150, verbose_name="complément d'adresse 2"),
+                ),
+                ("postcode", models.CharField(max_length=10, verbose_name="code postal")),
+                ("city", models.CharField(max_length=100, verbose_name="ville")),
+                ("country", django_countries.fields.CountryField(default="FR", max_length=2, verbose_name="pays")),
+                (
+                    "phone",
+                    phonenumber_field.modelfields.PhoneNumberField(
+                        blank=True, max_length=128, region=None, verbose_name="téléphone"
+                    ),
+                ),
+                (
+                    "fax",
+                    phonenumber_field.modelfields.PhoneNumberField(
+                        blank=True, max_length=128, region=None, verbose_name="fax"
+                    ),
+                ),
+                ("terms_accepted_at", models.DateTimeField(verbose_name="conditions d'utilisation acceptées le")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="profile",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="utilisateur",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'profil de fournisseur',
-                'verbose_name_plural': 'profils de fournisseurs',
+                "verbose_name": "profil de fournisseur",
+                "verbose_name_plural": "profils de fournisseurs",
             },
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='user_email_ci_unique'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("email"), name="user_email_ci_unique"
+            ),
         ),
     ]

@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('onboarding', '0002_pending_email'),
+        ("onboarding", "0002_pending_email"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(choices=[('fr', 'Français'), ('en', 'English')], default='fr', help_text='La langue des courriels envoyés à cet utilisateur.', max_length=10, verbose_name='langue'),
+            model_name="user",
+            name="language",
+            field=models.CharField(
+                choices=[("fr", "Français"), ("en", "English")],
+                default="fr",
+                help_text="La langue des courriels envoyés à cet utilisateur.",
+                max_length=10,
+                verbose_name="langue",
+            ),
         ),
     ]

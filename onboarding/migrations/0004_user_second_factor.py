@@ -4,15 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('onboarding', '0003_user_language'),
+        ("onboarding", "0003_user_language"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='second_factor',
-            field=models.CharField(choices=[('email', 'code envoyé par courriel'), ('totp', "application d'authentification")], default='email', editable=False, help_text="Demandé après le mot de passe. Se change par l'utilisateur, ou se réinitialise par l'action de la liste.", max_length=10, verbose_name='second facteur'),
+            model_name="user",
+            name="second_factor",
+            field=models.CharField(
+                choices=[("email", "code envoyé par courriel"), ("totp", "application d'authentification")],
+                default="email",
+                editable=False,
+                help_text="Demandé après le mot de passe. Se change par l'utilisateur, ou se réinitialise par l'action de la liste.",
+                max_length=10,
+                verbose_name="second facteur",
+            ),
         ),
     ]

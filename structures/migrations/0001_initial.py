@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,92 +15,209 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('gestionnaire_principal', 'Gestionnaire principal'), ('utilisateur', 'Utilisateur')], default='utilisateur', max_length=30, verbose_name='rôle')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='depuis le')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='utilisateur')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("gestionnaire_principal", "Gestionnaire principal"), ("utilisateur", "Utilisateur")],
+                        default="utilisateur",
+                        max_length=30,
+                        verbose_name="rôle",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="depuis le")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="utilisateur",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rattachement',
-                'verbose_name_plural': 'rattachements',
+                "verbose_name": "rattachement",
+                "verbose_name_plural": "rattachements",
             },
         ),
         migrations.CreateModel(
-            name='Structure',
+            name="Structure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('identifier_type', models.CharField(choices=[('siret', 'SIRET'), ('tva_ue', 'TVA intracommunautaire (Union européenne hors France)'), ('hors_ue', 'Structure hors Union européenne'), ('ridet', 'RIDET (Nouvelle-Calédonie)'), ('tahiti', 'Numéro TAHITI (Polynésie française)'), ('particulier', 'Particulier'), ('en_cours', "En cours d'immatriculation")], default='siret', max_length=20, verbose_name="type d'identifiant")),
-                ('identifier', models.CharField(max_length=80, verbose_name='identifiant')),
-                ('raison_sociale', models.CharField(max_length=150, verbose_name='raison sociale')),
-                ('status', models.CharField(choices=[('actif', 'Actif'), ('inactif', 'Inactif')], default='actif', max_length=10, verbose_name='statut')),
-                ('address', models.CharField(max_length=150, verbose_name='adresse')),
-                ('address_complement', models.CharField(blank=True, max_length=150, verbose_name="complément d'adresse")),
-                ('postcode', models.CharField(max_length=10, verbose_name='code postal')),
-                ('city', models.CharField(max_length=100, verbose_name='ville')),
-                ('country', django_countries.fields.CountryField(default='FR', max_length=2, verbose_name='pays')),
-                ('verified_by_directory', models.BooleanField(default=False, help_text='Faux : raison sociale et adresse saisies à la main (« non vérifié »), à contrôler.', verbose_name="identité confirmée par l'INSEE")),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifiée le')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='créée par')),
-                ('members', models.ManyToManyField(related_name='structures', through='structures.Membership', to=settings.AUTH_USER_MODEL, verbose_name='membres')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "identifier_type",
+                    models.CharField(
+                        choices=[
+                            ("siret", "SIRET"),
+                            ("tva_ue", "TVA intracommunautaire (Union européenne hors France)"),
+                            ("hors_ue", "Structure hors Union européenne"),
+                            ("ridet", "RIDET (Nouvelle-Calédonie)"),
+                            ("tahiti", "Numéro TAHITI (Polynésie française)"),
+                            ("particulier", "Particulier"),
+                            ("en_cours", "En cours d'immatriculation"),
+                        ],
+                        default="siret",
+                        max_length=20,
+                        verbose_name="type d'identifiant",
+                    ),
+                ),
+                ("identifier", models.CharField(max_length=80, verbose_name="identifiant")),
+                ("raison_sociale", models.CharField(max_length=150, verbose_name="raison sociale")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("actif", "Actif"), ("inactif", "Inactif")],
+                        default="actif",
+                        max_length=10,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("address", models.CharField(max_length=150, verbose_name="adresse")),
+                (
+                    "address_complement",
+                    models.CharField(blank=True, max_length=150, verbose_name="complément d'adresse"),
+                ),
+                ("postcode", models.CharField(max_length=10, verbose_name="code postal")),
+                ("city", models.CharField(max_length=100, verbose_name="ville")),
+                ("country", django_countries.fields.CountryField(default="FR", max_length=2, verbose_name="pays")),
+                (
+                    "verified_by_directory",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Faux : raison sociale et adresse saisies à la main (« non vérifié »), à contrôler.",
+                        verbose_name="identité confirmée par l'INSEE",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifiée le")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="créée par",
+                    ),
+                ),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        related_name="structures",
+                        through="structures.Membership",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="membres",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'structure',
-                'verbose_name_plural': 'structures',
-                'ordering': ['raison_sociale'],
+                "verbose_name": "structure",
+                "verbose_name_plural": "structures",
+                "ordering": ["raison_sociale"],
             },
         ),
         migrations.AddField(
-            model_name='membership',
-            name='structure',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='structures.structure', verbose_name='structure'),
+            model_name="membership",
+            name="structure",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="structures.structure",
+                verbose_name="structure",
+            ),
         ),
         migrations.CreateModel(
-            name='AttachmentRequest',
+            name="AttachmentRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('en_attente', 'En attente'), ('acceptee', 'Acceptée'), ('refusee', 'Refusée')], default='en_attente', max_length=12, verbose_name='statut')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='demandée le')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='décidée le')),
-                ('refusal_reason', models.TextField(blank=True, max_length=1000, verbose_name='motif du refus')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='décidée par')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachment_requests', to=settings.AUTH_USER_MODEL, verbose_name='demandeur')),
-                ('structure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachment_requests', to='structures.structure', verbose_name='structure')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("en_attente", "En attente"), ("acceptee", "Acceptée"), ("refusee", "Refusée")],
+                        default="en_attente",
+                        max_length=12,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="demandée le")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="décidée le")),
+                ("refusal_reason", models.TextField(blank=True, max_length=1000, verbose_name="motif du refus")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="décidée par",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachment_requests",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="demandeur",
+                    ),
+                ),
+                (
+                    "structure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachment_requests",
+                        to="structures.structure",
+                        verbose_name="structure",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'demande de rattachement',
-                'verbose_name_plural': 'demandes de rattachement',
-                'ordering': ['-created_at'],
+                "verbose_name": "demande de rattachement",
+                "verbose_name_plural": "demandes de rattachement",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='structure',
-            index=models.Index(fields=['raison_sociale'], name='structures__raison__49a697_idx'),
+            model_name="structure",
+            index=models.Index(fields=["raison_sociale"], name="structures__raison__49a697_idx"),
         ),
         migrations.AddIndex(
-            model_name='structure',
-            index=models.Index(fields=['postcode'], name='structures__postcod_1171e1_idx'),
+            model_name="structure",
+            index=models.Index(fields=["postcode"], name="structures__postcod_1171e1_idx"),
         ),
         migrations.AddConstraint(
-            model_name='structure',
-            constraint=models.UniqueConstraint(fields=('identifier_type', 'identifier'), name='structure_identifier_unique'),
+            model_name="structure",
+            constraint=models.UniqueConstraint(
+                fields=("identifier_type", "identifier"), name="structure_identifier_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'structure'), name='membership_user_structure_unique'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(fields=("user", "structure"), name="membership_user_structure_unique"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(condition=models.Q(('role', 'gestionnaire_principal')), fields=('structure',), name='membership_one_main_manager'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("role", "gestionnaire_principal")),
+                fields=("structure",),
+                name="membership_one_main_manager",
+            ),
         ),
         migrations.AddIndex(
-            model_name='attachmentrequest',
-            index=models.Index(fields=['status', 'created_at'], name='structures__status_e9c915_idx'),
+            model_name="attachmentrequest",
+            index=models.Index(fields=["status", "created_at"], name="structures__status_e9c915_idx"),
         ),
         migrations.AddConstraint(
-            model_name='attachmentrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'en_attente')), fields=('user', 'structure'), name='attachment_request_one_pending'),
+            model_name="attachmentrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "en_attente")),
+                fields=("user", "structure"),
+                name="attachment_request_one_pending",
+            ),
         ),
     ]

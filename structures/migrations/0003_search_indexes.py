@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('structures', '0002_finance_decides_attachment_requests'),
+        ("structures", "0002_finance_decides_attachment_requests"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='structure',
-            name='identifier',
-            field=models.CharField(db_index=True, max_length=80, verbose_name='identifiant'),
+            model_name="structure",
+            name="identifier",
+            field=models.CharField(db_index=True, max_length=80, verbose_name="identifiant"),
         ),
     ]

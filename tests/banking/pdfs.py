@@ -6,7 +6,7 @@ pypdf encrypts one; WeasyPrint renders a realistic RIB, like those banks produce
 """
 
 import io
-from functools import lru_cache
+from functools import cache
 
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
@@ -45,7 +45,9 @@ class PdfBuilder:
         out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.objects) + 1)
         out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
         out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-            len(self.objects) + 1, root, xref,
+            len(self.objects) + 1,
+            root,
+            xref,
         )
         return bytes(out)
 
@@ -76,8 +78,7 @@ def text_pdf(*pages, catalog_extra=b"", page_extra=b"", padding=0, images=()):
     xobjects = b""
     if padding:
         pad = builder.add_stream(
-            b"/Type /XObject /Subtype /Image /Width %d /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8"
-            % padding,
+            b"/Type /XObject /Subtype /Image /Width %d /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8" % padding,
             b"\x80" * padding,
         )
         xobjects += b"/Pad %d 0 R " % pad
@@ -243,7 +244,7 @@ def pages_pdf(count, iban_on_page):
     return pdf(*(rib_lines() if number == iban_on_page else [f"Page {number}"] for number in range(1, count + 1)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def weasyprint_rib_pdf(iban=RIB_IBAN):
     """A RIB as banks print them: a table, an embedded subset font, the IBAN in groups of 4."""
     from weasyprint import HTML

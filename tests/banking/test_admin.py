@@ -59,7 +59,10 @@ def test_it_gives_the_finance_group_the_review_permission():
         ("structures", "view_structure"),
         ("structures", "view_membership"),
     }
-    assert Permission.objects.get(codename="review_bankaccount").name == "Peut valider ou rejeter des coordonnées bancaires"
+    assert (
+        Permission.objects.get(codename="review_bankaccount").name
+        == "Peut valider ou rejeter des coordonnées bancaires"
+    )
 
 
 def test_it_lists_pending_details_first_with_the_full_iban_for_finance(client, finance):
@@ -166,7 +169,9 @@ def test_it_rejects_with_a_reason_from_the_change_page(client, finance, account,
     assert response.status_code == 302
     account.refresh_from_db()
     assert (account.status, account.reviewed_by, account.rejection_reason) == (
-        "rejetees", finance, "Le RIB est au nom d'une autre société.",
+        "rejetees",
+        finance,
+        "Le RIB est au nom d'une autre société.",
     )
     [message] = mail.outbox
     assert "Le RIB est au nom d'une autre société." in message.body
@@ -177,9 +182,7 @@ def test_it_refuses_decisions_to_staff_without_the_review_permission(client, onl
     assert client.post(validate_url(account)).status_code == 403
     assert client.get(reject_url(account)).status_code == 403
     assert client.post(reject_url(account), {"reason": "Non"}).status_code == 403
-    response = client.post(
-        CHANGELIST, {"action": "validate_selected", "_selected_action": [account.pk], "index": "0"}
-    )
+    response = client.post(CHANGELIST, {"action": "validate_selected", "_selected_action": [account.pk], "index": "0"})
     assert response.status_code == 200  # Django: « no action selected », nothing done
     account.refresh_from_db()
     assert account.is_pending
@@ -208,7 +211,9 @@ def test_it_does_not_bulk_validate_two_new_sets_for_one_structure(client, financ
     first, second = BankAccountFactory(structure=structure), BankAccountFactory(structure=structure)
     client.force_login(finance)
     response = client.post(
-        CHANGELIST, {"action": "validate_selected", "_selected_action": [first.pk, second.pk], "index": "0"}, follow=True
+        CHANGELIST,
+        {"action": "validate_selected", "_selected_action": [first.pk, second.pk], "index": "0"},
+        follow=True,
     )
     assert "validez-les une par une" in response.content.decode()
     assert not BankAccount.objects.filter(status="validees").exists()
@@ -273,9 +278,7 @@ def test_it_masks_the_iban_in_the_history_for_others(client, finance, onlooker, 
     assert "FR7630006000011234567890189" not in content and "FR7612107000010001234567826" not in content
     assert "FR76 **** **** **** **** ***7 826" in content
     record = account.history.earliest()
-    response = client.get(
-        reverse("admin:banking_bankaccount_simple_history", args=[account.pk, record.history_id])
-    )
+    response = client.get(reverse("admin:banking_bankaccount_simple_history", args=[account.pk, record.history_id]))
     assert response.status_code == 200
     content = response.content.decode()
     assert MASKED_IBAN in content and FULL_IBAN not in content and account.iban not in content

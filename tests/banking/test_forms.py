@@ -90,7 +90,10 @@ def test_it_has_the_seed_labels_blocks_and_defaults():
         "factor_identifier_type": "Type identifiant",
     }
     assert [str(legend) for legend, _names in form.fieldsets] == [
-        "Compte bancaire", "Coordonnées bancaires", "Pièce jointe", "Affactureur",
+        "Compte bancaire",
+        "Coordonnées bancaires",
+        "Pièce jointe",
+        "Affactureur",
     ]
     assert sorted(name for _legend, names in form.fieldsets for name in names) == sorted(form.fields)
     assert form["country_code"].value() == "FR"
@@ -124,7 +127,9 @@ def test_it_splits_a_whole_iban_pasted_into_the_identification_block(pasted):
     assert form.cleaned_data["iban"] == IBAN
     # Shown back in the blocks, should the page come back with an error elsewhere.
     assert (form["country_code"].value(), form["check_digits"].value(), form["bban"].value()) == (
-        "FR", "76", "30006000011234567890189",
+        "FR",
+        "76",
+        "30006000011234567890189",
     )
 
 
@@ -198,19 +203,39 @@ def test_it_accepts_iban_and_bic_vectors_and_finds_the_iban_in_the_rib(iban, bic
             "bban",
             "L'identification internationale contient la lettre « A » en position 5 alors qu'un chiffre est attendu.",
         ),
-        ({"country_code": "ZZ"}, "country_code", "Le code pays ZZ n'utilise pas l'IBAN : vérifiez le code pays indiqué sur votre RIB."),
+        (
+            {"country_code": "ZZ"},
+            "country_code",
+            "Le code pays ZZ n'utilise pas l'IBAN : vérifiez le code pays indiqué sur votre RIB.",
+        ),
         ({"country_code": "F1"}, "country_code", "Le code pays comporte 2 lettres (par exemple FR)."),
-        ({"country_code": "GP"}, "country_code", "Les IBAN de Guadeloupe commencent par FR : choisissez le code pays FR."),
-        ({"check_digits": "7"}, "check_digits", "La clé IBAN comporte 2 chiffres : ce sont les 2 chiffres qui suivent le code pays."),
+        (
+            {"country_code": "GP"},
+            "country_code",
+            "Les IBAN de Guadeloupe commencent par FR : choisissez le code pays FR.",
+        ),
+        (
+            {"check_digits": "7"},
+            "check_digits",
+            "La clé IBAN comporte 2 chiffres : ce sont les 2 chiffres qui suivent le code pays.",
+        ),
         ({"bic": "AGRIFRPP8"}, "bic", "Le BIC doit comporter 8 ou 11 caractères ; vous en avez saisi 9."),
         (
             {"bic": "COBADEFFXXX"},
             "bic",
             "Le BIC indique une banque d'Allemagne (DE) alors que l'IBAN est de France (FR).",
         ),
-        ({"account_name": ""}, "account_name", "Saisissez un nom pour ce compte bancaire (par exemple « Compte principal »)."),
+        (
+            {"account_name": ""},
+            "account_name",
+            "Saisissez un nom pour ce compte bancaire (par exemple « Compte principal »).",
+        ),
         ({"bic": ""}, "bic", "Saisissez le BIC (ou code Swift) indiqué sur votre RIB."),
-        ({"bban": ""}, "bban", "Saisissez l'identification internationale : les caractères de l'IBAN qui suivent la clé."),
+        (
+            {"bban": ""},
+            "bban",
+            "Saisissez l'identification internationale : les caractères de l'IBAN qui suivent la clé.",
+        ),
     ],
 )
 def test_it_puts_each_bad_block_error_on_its_field(overrides, field, message):
@@ -326,7 +351,9 @@ def test_it_validates_the_factor_identifier_like_a_structure_s():
         factor_identifier_type="siret",
         factor_identifier="732 829 320 00075",
     )
-    assert errors_["factor_identifier"] == ["Ce SIRET n'est pas valide : sa clé de contrôle (algorithme de Luhn) est fausse."]
+    assert errors_["factor_identifier"] == [
+        "Ce SIRET n'est pas valide : sa clé de contrôle (algorithme de Luhn) est fausse."
+    ]
 
 
 def test_it_normalises_a_valid_factor_identifier():
@@ -341,6 +368,4 @@ def test_it_normalises_a_valid_factor_identifier():
 
 
 def test_it_refuses_a_type_that_is_not_offered():
-    assert errors(account_type="rib")["account_type"] == [
-        "Sélectionnez un choix valide. rib n’en fait pas partie."
-    ]
+    assert errors(account_type="rib")["account_type"] == ["Sélectionnez un choix valide. rib n’en fait pas partie."]

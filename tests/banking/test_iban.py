@@ -89,7 +89,14 @@ def test_it_validates_a_whole_pasted_iban():
 
 def test_it_reads_bban_lengths_from_the_iban_registry():
     assert [bban_length(code) for code in ("FR", "MC", "DE", "BE", "ES", "IT", "GB", "CH")] == [
-        23, 23, 18, 12, 20, 23, 18, 17,
+        23,
+        23,
+        18,
+        12,
+        20,
+        23,
+        18,
+        17,
     ]
     assert bban_length("NC") is None  # New Caledonia: French IBANs
     assert bban_length("US") is None
@@ -161,26 +168,56 @@ def test_it_refuses_a_wrong_iban_checksum(iban):
 @pytest.mark.parametrize(
     "country, bban, message",
     [
-        ("FR", "3000600001123456789018",
-         "Pour la France (FR), l'identification internationale comporte 23 caractères ; vous en avez saisi 22."),
-        ("FR", "300060000112345678901899",
-         "Pour la France (FR), l'identification internationale comporte 23 caractères ; vous en avez saisi 24."),
-        ("MC", "1122200001012345678903",
-         "Pour Monaco (MC), l'identification internationale comporte 23 caractères ; vous en avez saisi 22."),
-        ("DE", "37040044053201300",
-         "Pour l'Allemagne (DE), l'identification internationale comporte 18 caractères ; vous en avez saisi 17."),
-        ("BE", "4354111611555",
-         "Pour la Belgique (BE), l'identification internationale comporte 12 caractères ; vous en avez saisi 13."),
-        ("ES", "210004184502000513",
-         "Pour l'Espagne (ES), l'identification internationale comporte 20 caractères ; vous en avez saisi 18."),
-        ("IT", "X054281110100000012345",
-         "Pour l'Italie (IT), l'identification internationale comporte 23 caractères ; vous en avez saisi 22."),
-        ("GB", "NWBK6016133192681",
-         "Pour le Royaume-Uni (GB), l'identification internationale comporte 18 caractères ; vous en avez saisi 17."),
-        ("CH", "0076201162385295",
-         "Pour la Suisse (CH), l'identification internationale comporte 17 caractères ; vous en avez saisi 16."),
-        ("NL", "ABNA04171643001",
-         "Pour les Pays-Bas (NL), l'identification internationale comporte 14 caractères ; vous en avez saisi 15."),
+        (
+            "FR",
+            "3000600001123456789018",
+            "Pour la France (FR), l'identification internationale comporte 23 caractères ; vous en avez saisi 22.",
+        ),
+        (
+            "FR",
+            "300060000112345678901899",
+            "Pour la France (FR), l'identification internationale comporte 23 caractères ; vous en avez saisi 24.",
+        ),
+        (
+            "MC",
+            "1122200001012345678903",
+            "Pour Monaco (MC), l'identification internationale comporte 23 caractères ; vous en avez saisi 22.",
+        ),
+        (
+            "DE",
+            "37040044053201300",
+            "Pour l'Allemagne (DE), l'identification internationale comporte 18 caractères ; vous en avez saisi 17.",
+        ),
+        (
+            "BE",
+            "4354111611555",
+            "Pour la Belgique (BE), l'identification internationale comporte 12 caractères ; vous en avez saisi 13.",
+        ),
+        (
+            "ES",
+            "210004184502000513",
+            "Pour l'Espagne (ES), l'identification internationale comporte 20 caractères ; vous en avez saisi 18.",
+        ),
+        (
+            "IT",
+            "X054281110100000012345",
+            "Pour l'Italie (IT), l'identification internationale comporte 23 caractères ; vous en avez saisi 22.",
+        ),
+        (
+            "GB",
+            "NWBK6016133192681",
+            "Pour le Royaume-Uni (GB), l'identification internationale comporte 18 caractères ; vous en avez saisi 17.",
+        ),
+        (
+            "CH",
+            "0076201162385295",
+            "Pour la Suisse (CH), l'identification internationale comporte 17 caractères ; vous en avez saisi 16.",
+        ),
+        (
+            "NL",
+            "ABNA04171643001",
+            "Pour les Pays-Bas (NL), l'identification internationale comporte 14 caractères ; vous en avez saisi 15.",
+        ),
     ],
 )
 def test_it_checks_the_bban_length_for_the_country(country, bban, message):
@@ -210,25 +247,61 @@ def test_it_recognises_a_whole_iban_typed_in_the_bban_field():
 @pytest.mark.parametrize(
     "country, check_digits, bban, message",
     [
-        ("FR", "76", "3000600O011234567890189",  # the letter O for a zero, in the branch code
-         "L'identification internationale contient la lettre « O » en position 8 alors qu'un chiffre est attendu."),
-        ("FR", "76", "300060000112345678901I9",  # RIB key
-         "L'identification internationale contient la lettre « I » en position 22 alors qu'un chiffre est attendu."),
-        ("DE", "89", "37040044O532013000",
-         "L'identification internationale contient la lettre « O » en position 9 alors qu'un chiffre est attendu."),
-        ("BE", "31", "43541116115S",
-         "L'identification internationale contient la lettre « S » en position 12 alors qu'un chiffre est attendu."),
-        ("ES", "91", "2100041845020005133B",
-         "L'identification internationale contient la lettre « B » en position 20 alors qu'un chiffre est attendu."),
-        ("CH", "93", "0O762011623852957",
-         "L'identification internationale contient la lettre « O » en position 2 alors qu'un chiffre est attendu."),
-        ("IT", "60", "00542811101000000123456",
-         "L'identification internationale contient le chiffre « 0 » en position 1 alors qu'une lettre est attendue."),
-        ("GB", "29", "NW8K60161331926819",
-         "L'identification internationale contient le chiffre « 8 » en position 3 alors qu'une lettre est attendue."),
-        ("GB", "29", "NWBK6016/331926819",
-         "L'identification internationale contient le caractère « / » en position 9 : saisissez seulement des "
-         "lettres et des chiffres."),
+        (
+            "FR",
+            "76",
+            "3000600O011234567890189",  # the letter O for a zero, in the branch code
+            "L'identification internationale contient la lettre « O » en position 8 alors qu'un chiffre est attendu.",
+        ),
+        (
+            "FR",
+            "76",
+            "300060000112345678901I9",  # RIB key
+            "L'identification internationale contient la lettre « I » en position 22 alors qu'un chiffre est attendu.",
+        ),
+        (
+            "DE",
+            "89",
+            "37040044O532013000",
+            "L'identification internationale contient la lettre « O » en position 9 alors qu'un chiffre est attendu.",
+        ),
+        (
+            "BE",
+            "31",
+            "43541116115S",
+            "L'identification internationale contient la lettre « S » en position 12 alors qu'un chiffre est attendu.",
+        ),
+        (
+            "ES",
+            "91",
+            "2100041845020005133B",
+            "L'identification internationale contient la lettre « B » en position 20 alors qu'un chiffre est attendu.",
+        ),
+        (
+            "CH",
+            "93",
+            "0O762011623852957",
+            "L'identification internationale contient la lettre « O » en position 2 alors qu'un chiffre est attendu.",
+        ),
+        (
+            "IT",
+            "60",
+            "00542811101000000123456",
+            "L'identification internationale contient le chiffre « 0 » en position 1 alors qu'une lettre est attendue.",
+        ),
+        (
+            "GB",
+            "29",
+            "NW8K60161331926819",
+            "L'identification internationale contient le chiffre « 8 » en position 3 alors qu'une lettre est attendue.",
+        ),
+        (
+            "GB",
+            "29",
+            "NWBK6016/331926819",
+            "L'identification internationale contient le caractère « / » en position 9 : saisissez seulement des "
+            "lettres et des chiffres.",
+        ),
     ],
 )
 def test_it_checks_the_bban_format_for_the_country(country, check_digits, bban, message):
@@ -284,8 +357,12 @@ def test_it_masks_an_iban_for_histories():
 
 @pytest.mark.parametrize(
     "bic, expected",
-    [("AGRIFRPP881", "AGRIFRPP881"), ("AGRIFRPP", "AGRIFRPP"), ("agri fr pp 881", "AGRIFRPP881"),
-     ("DEUTDEFF", "DEUTDEFF")],
+    [
+        ("AGRIFRPP881", "AGRIFRPP881"),
+        ("AGRIFRPP", "AGRIFRPP"),
+        ("agri fr pp 881", "AGRIFRPP881"),
+        ("DEUTDEFF", "DEUTDEFF"),
+    ],
 )
 def test_it_accepts_a_valid_bic(bic, expected):
     assert validate_bic(bic) == expected

@@ -26,7 +26,9 @@ def test_it_keeps_one_account_in_use_per_structure_but_any_number_waiting():
     BankAccountFactory(structure=structure, validated=True)
     BankAccountFactory(structure=structure)
     BankAccountFactory(structure=structure)
-    BankAccountFactory(structure=structure, status="remplacees", reviewed_at=timezone.now(), superseded_at=timezone.now())
+    BankAccountFactory(
+        structure=structure, status="remplacees", reviewed_at=timezone.now(), superseded_at=timezone.now()
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         BankAccountFactory(structure=structure, validated=True)
 

@@ -27,9 +27,7 @@ MSG_NOT_PDF = "Ce fichier n'est pas un PDF : joignez votre RIB au format PDF."
 MSG_DAMAGED = (
     "Ce PDF est endommagé ou incomplet : téléchargez à nouveau votre RIB depuis votre banque, puis joignez-le."
 )
-MSG_ENCRYPTED = (
-    "Ce PDF est protégé par un mot de passe : joignez un RIB sans protection, lisible par l'administration."
-)
+MSG_ENCRYPTED = "Ce PDF est protégé par un mot de passe : joignez un RIB sans protection, lisible par l'administration."
 MSG_JAVASCRIPT = (
     "Ce PDF contient du JavaScript, refusé pour des raisons de sécurité : joignez le RIB tel que fourni par "
     "votre banque."

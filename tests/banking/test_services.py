@@ -95,7 +95,10 @@ def test_it_records_first_bank_details_pending_without_alert(structure, manager,
 def test_it_reads_no_other_details_for_a_structure_created_in_the_same_transaction(manager, django_assert_num_queries):
     form = valid_form()
     with transaction.atomic():
-        outcome = create_structure(manager, StructureDetails("tva_ue", "BE0123456749", "Atelier Royal", "1 rue Royale", "1000", "Bruxelles", "BE"))
+        outcome = create_structure(
+            manager,
+            StructureDetails("tva_ue", "BE0123456749", "Atelier Royal", "1 rue Royale", "1000", "Bruxelles", "BE"),
+        )
         # The row and its history row: no other details to lock (there cannot be any), no savepoint.
         with django_assert_num_queries(2):
             account = services.submit_bank_account(
@@ -105,7 +108,11 @@ def test_it_reads_no_other_details_for_a_structure_created_in_the_same_transacti
                 rib_file=form.cleaned_data["rib_file"],
                 new_structure=True,
             )
-    assert (account.structure, account.status, account.is_rib_change) == (outcome.structure, BankAccount.Status.PENDING, False)
+    assert (account.structure, account.status, account.is_rib_change) == (
+        outcome.structure,
+        BankAccount.Status.PENDING,
+        False,
+    )
     assert account.history.get().history_user == manager
 
 
@@ -127,7 +134,9 @@ def test_it_flags_a_change_of_rib_and_alerts_every_member_and_the_previous_conta
     in_use.refresh_from_db()
     assert in_use.status == BankAccount.Status.VALIDATED  # still the one the city pays
     assert sorted(message.to[0] for message in mail.outbox) == [
-        "compta@menuiserie.fr", "escroc@exemple.com", "paul@menuiserie.fr",
+        "compta@menuiserie.fr",
+        "escroc@exemple.com",
+        "paul@menuiserie.fr",
     ]
     assert all(len(message.to) == 1 for message in mail.outbox)
     message = mail.outbox[0]
@@ -153,7 +162,9 @@ def test_it_does_not_count_rejected_details_as_a_change(structure, manager):
     assert not submit(structure, manager).is_rib_change
 
 
-def test_it_leaves_nothing_when_the_storage_fails(structure, manager, monkeypatch, private_media, django_capture_on_commit_callbacks):
+def test_it_leaves_nothing_when_the_storage_fails(
+    structure, manager, monkeypatch, private_media, django_capture_on_commit_callbacks
+):
     BankAccountFactory(structure=structure, validated=True)
     files_before = sorted(private_media.rglob("*"))
     form = valid_form()
@@ -224,7 +235,9 @@ def test_it_rejects_with_the_reason_sent_to_the_supplier_contact(finance, django
     assert f"/coordonnees-bancaires/ajouter/?structure={account.structure_id}" in message.body
 
 
-def test_it_tells_the_main_manager_when_the_sender_is_gone(structure, manager, finance, django_capture_on_commit_callbacks):
+def test_it_tells_the_main_manager_when_the_sender_is_gone(
+    structure, manager, finance, django_capture_on_commit_callbacks
+):
     account = BankAccountFactory(structure=structure, created_by=None)
     with django_capture_on_commit_callbacks(execute=True):
         services.validate_bank_account(account, by=finance)
@@ -273,7 +286,11 @@ def test_it_tells_the_home_where_a_structure_stands(structure, finance, django_a
     first = BankAccountFactory(structure=structure)
     state = bank_details_state(structure)
     assert (state.status, state.latest, state.in_use, state.change_pending, state.done) == (
-        BankDetailsStatus.PENDING, first, None, False, False,
+        BankDetailsStatus.PENDING,
+        first,
+        None,
+        False,
+        False,
     )
 
     services.reject_bank_account(first, by=finance, reason="Illisible")
@@ -283,14 +300,20 @@ def test_it_tells_the_home_where_a_structure_stands(structure, finance, django_a
     services.validate_bank_account(second, by=finance)
     state = bank_details_state(structure)
     assert (state.status, state.in_use, state.change_pending, state.done) == (
-        BankDetailsStatus.VALIDATED, second, False, True,
+        BankDetailsStatus.VALIDATED,
+        second,
+        False,
+        True,
     )
 
     change = BankAccountFactory(structure=structure, iban=NEW_IBAN, is_rib_change=True)
     with django_assert_num_queries(1):
         state = bank_details_state(structure)
     assert (state.status, state.in_use, state.latest, state.change_pending) == (
-        BankDetailsStatus.VALIDATED, second, change, True,
+        BankDetailsStatus.VALIDATED,
+        second,
+        change,
+        True,
     )
 
     services.validate_bank_account(change, by=finance)

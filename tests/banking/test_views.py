@@ -59,9 +59,19 @@ def test_it_shows_the_add_page_to_a_main_manager(client, manager, django_assert_
         response = client.get(ADD_URL)
     assert response.status_code == 200
     content = response.content.decode()
-    for text in ("Ajouter des coordonnées bancaires", "Nom du compte bancaire", "Code pays", "Clé IBAN",
-                 "Identification internationale (IBAN)", "BIC ou Swift", "Fichier", "Type de pièce jointe",
-                 "Affactureur", ">Valider</button>", 'enctype="multipart/form-data"'):
+    for text in (
+        "Ajouter des coordonnées bancaires",
+        "Nom du compte bancaire",
+        "Code pays",
+        "Clé IBAN",
+        "Identification internationale (IBAN)",
+        "BIC ou Swift",
+        "Fichier",
+        "Type de pièce jointe",
+        "Affactureur",
+        ">Valider</button>",
+        'enctype="multipart/form-data"',
+    ):
         assert text in content
     assert "Structure</legend>" not in content  # one structure: nothing to choose
 
@@ -168,7 +178,9 @@ def test_it_answers_a_missing_file_with_a_message(client, manager):
     del data["rib_file"]
     response = client.post(ADD_URL, data)
     assert response.status_code == 200
-    assert "Joignez votre RIB au format PDF (taille maximale par fichier : 4096 kilo-octets)." in response.content.decode()
+    assert (
+        "Joignez votre RIB au format PDF (taille maximale par fichier : 4096 kilo-octets)." in response.content.decode()
+    )
 
 
 def test_it_warns_of_a_change_of_rib_and_alerts_the_members(
@@ -273,4 +285,7 @@ def test_it_encodes_a_non_ascii_original_name(client, structure):
     account = BankAccountFactory(structure=structure, rib_original_name="RIB Société générale.pdf")
     client.force_login(MembershipFactory(structure=structure).user)
     response = client.get(rib_url(account))
-    assert response["Content-Disposition"] == "attachment; filename*=utf-8''RIB%20Soci%C3%A9t%C3%A9%20g%C3%A9n%C3%A9rale.pdf"
+    assert (
+        response["Content-Disposition"]
+        == "attachment; filename*=utf-8''RIB%20Soci%C3%A9t%C3%A9%20g%C3%A9n%C3%A9rale.pdf"
+    )

@@ -41,7 +41,15 @@ def wizard_files():
 def test_it_shows_the_bank_step_with_the_seed_labels(at_bank_step):
     html = at_bank_step.get(step_url("coordonnees-bancaires")).content.decode()
     assert "Étape 3 sur 4 — Coordonnées bancaires" in html
-    for label in ["Code pays", "Clé IBAN", "Identification internationale (IBAN)", "BIC ou Swift", "Fichier", "Type de pièce jointe", "Affactureur"]:
+    for label in [
+        "Code pays",
+        "Clé IBAN",
+        "Identification internationale (IBAN)",
+        "BIC ou Swift",
+        "Fichier",
+        "Type de pièce jointe",
+        "Affactureur",
+    ]:
         assert label in html
     assert "taille maximale par fichier : 4096 kilo-octets" in html
     assert ">Valider</button>" in html
@@ -94,7 +102,10 @@ def test_it_leaves_nothing_half_created_when_the_storage_fails(at_bank_step):
     with mock.patch("django.core.files.storage.FileSystemStorage._save", side_effect=OSError("disk full")):
         response = at_bank_step.get(response["Location"], follow=True)
     assert response.redirect_chain[-1][0] == step_url("coordonnees-bancaires")
-    assert "Votre RIB n&#x27;a pas pu être enregistré, à cause d&#x27;un incident de notre côté" in response.content.decode()
+    assert (
+        "Votre RIB n&#x27;a pas pu être enregistré, à cause d&#x27;un incident de notre côté"
+        in response.content.decode()
+    )
     assert 'value="Compte principal"' in response.content.decode()
     assert get_user_model().objects.count() == 0
     assert Structure.objects.count() == 0

@@ -97,7 +97,10 @@ class Journey:
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
             WCAG_TAGS,
         )
-        self.axe_rules = max(self.axe_rules, len(result["passes"]) + len(result["violations"]) + len(result["inapplicable"]) + len(result["incomplete"]))
+        self.axe_rules = max(
+            self.axe_rules,
+            len(result["passes"]) + len(result["violations"]) + len(result["inapplicable"]) + len(result["incomplete"]),
+        )
         violations = [
             {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
             for v in result["violations"]

@@ -192,7 +192,12 @@ def run(journey, hands, language="fr"):
     page.get_by_role("heading", name=t("Création d'une nouvelle structure")).wait_for()
     journey.check("nouvelle-structure")
     hands.click("button", t("Étape suivante"))
-    page.get_by_text(t("Informations retrouvées dans le répertoire Sirene de l'INSEE : vérifiez-les, puis cliquez sur « Étape suivante ».")).wait_for()
+    page.get_by_text(
+        t(
+            "Informations retrouvées dans le répertoire Sirene de l'INSEE : vérifiez-les, puis cliquez sur « Étape "
+            "suivante »."
+        )
+    ).wait_for()
     journey.check("nouvelle-structure-insee")
     hands.click("button", t("Étape suivante"))
 
@@ -316,14 +321,26 @@ def security(journey, hands, t):
     hands.fill("#id_account_name", "Compte travaux")
     hands.fill("#id_bban", "FR14 2004 1010 0505 0001 3M02 606")
     hands.fill("#id_bic", "PSSTFRPPGRE")
-    hands.attach("#id_rib_file", {"name": "rib.pdf", "mimeType": "application/pdf", "buffer": rib_pdf(iban="FR1420041010050500013M02606")})
+    hands.attach(
+        "#id_rib_file",
+        {"name": "rib.pdf", "mimeType": "application/pdf", "buffer": rib_pdf(iban="FR1420041010050500013M02606")},
+    )
     hands.click("button", t("Valider"))
     page.wait_for_url(re.compile(r"/coordonnees-bancaires/[0-9]+/$"))
     journey.check("changement-de-rib")
     assert BankAccount.objects.filter(is_rib_change=True).count() == 1
     notices = [m.body for m in mail.outbox if m.to == [ACCOUNT["email"]]]
-    assert any(t("Une application d'authentification a été ajoutée à votre compte. Elle donne désormais le code demandé après votre mot de passe.") in body for body in notices)
-    assert any(t("De nouvelles coordonnées bancaires ont été envoyées depuis votre compte.") in body for body in notices)
+    assert any(
+        t(
+            "Une application d'authentification a été ajoutée à votre compte. Elle donne désormais le code demandé "
+            "après votre mot de passe."
+        )
+        in body
+        for body in notices
+    )
+    assert any(
+        t("De nouvelles coordonnées bancaires ont été envoyées depuis votre compte.") in body for body in notices
+    )
 
 
 def test_it_goes_through_the_journey_with_the_mouse(journey_factory):

@@ -59,8 +59,14 @@ def facturx_data(seller_siret, **overrides):
         "BG-23": [{"BT-116": "1000.00", "BT-117": "200.00", "BT-118": "S", "BT-119": "20"}],
         "BG-25": [
             {
-                "BT-126": "1", "BT-129": "1", "BT-130": "C62", "BT-131": "1000.00", "BT-146": "1000.00",
-                "BT-151": "S", "BT-152": "20", "BT-153": "Pose de 4 fenêtres",
+                "BT-126": "1",
+                "BT-129": "1",
+                "BT-130": "C62",
+                "BT-131": "1000.00",
+                "BT-146": "1000.00",
+                "BT-151": "S",
+                "BT-152": "20",
+                "BT-153": "Pose de 4 fenêtres",
             }
         ],
         "BT-106": "1000.00",
@@ -98,8 +104,10 @@ def facturx_pdf(seller_siret=None, *, xml=None, attachments=None, **overrides):
 def schema_invalid_xml(seller_siret):
     """A Factur-X XML whose invoice has no number: the schema requires ram:ID in the document."""
     root = etree.fromstring(facturx_xml(seller_siret))
-    ns = {"rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
-          "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
+    ns = {
+        "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+        "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+    }
     number = root.find("rsm:ExchangedDocument/ram:ID", ns)
     number.getparent().remove(number)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
@@ -107,9 +115,7 @@ def schema_invalid_xml(seller_siret):
 
 def with_other_attachment(seller_siret):
     """A Factur-X PDF that also carries a program."""
-    return facturx_pdf(
-        seller_siret, attachments={"outil.exe": {"filedata": b"MZ pretend this is a program"}}
-    )
+    return facturx_pdf(seller_siret, attachments={"outil.exe": {"filedata": b"MZ pretend this is a program"}})
 
 
 def encrypted(data):

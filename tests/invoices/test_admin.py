@@ -23,8 +23,9 @@ def status_url(invoice, to):
 
 @pytest.fixture
 def invoice(structure, supplier, account, service):
-    return InvoiceFactory(structure=structure, bank_account=account, deposited_by=supplier, service=service,
-                          number="F-2026-001")
+    return InvoiceFactory(
+        structure=structure, bank_account=account, deposited_by=supplier, service=service, number="F-2026-001"
+    )
 
 
 @pytest.fixture
@@ -63,8 +64,12 @@ def test_it_takes_an_invoice_through_every_status_with_the_supplier_told_each_ti
     # The supplier sees each change on the invoice's page.
     client.force_login(supplier)
     html = page(client.get(reverse("invoice_detail", args=[invoice.pk])))
-    for line in ("Déposée → Mise à disposition", "Mise à disposition → Service fait", "Service fait → Mandatée",
-                 "Mandatée → Mise en paiement"):
+    for line in (
+        "Déposée → Mise à disposition",
+        "Mise à disposition → Service fait",
+        "Service fait → Mandatée",
+        "Mandatée → Mise en paiement",
+    ):
         assert f'<td data-label="Statut">{line}</td>' in html
 
 
@@ -79,9 +84,8 @@ def test_it_shows_the_buttons_of_the_allowed_transitions_only(staff, invoice):
 
 def test_it_refuses_a_transition_that_does_not_apply(staff, invoice):
     response = staff.post(status_url(invoice, Status.PAYMENT), follow=True)
-    assert (
-        "Cette facture ne peut pas passer au statut « Mise en paiement » depuis le statut « Déposée »."
-        in page(response)
+    assert "Cette facture ne peut pas passer au statut « Mise en paiement » depuis le statut « Déposée »." in page(
+        response
     )
     assert Invoice.objects.get().status == Status.DEPOSITED
     assert staff.get(status_url(invoice, "inconnu")).status_code == 404
@@ -125,8 +129,12 @@ def test_it_shows_the_file_and_the_facturx_data(staff, invoice):
 
 
 def test_it_filters_by_status_service_and_structure(staff, invoice, structure):
-    other = InvoiceFactory(number="F-AUTRE", service=ServiceFactory(code="ECOLES", name="Écoles"),
-                           structure=StructureFactory(raison_sociale="Atelier Drac"), status=Status.MANDATED)
+    other = InvoiceFactory(
+        number="F-AUTRE",
+        service=ServiceFactory(code="ECOLES", name="Écoles"),
+        structure=StructureFactory(raison_sociale="Atelier Drac"),
+        status=Status.MANDATED,
+    )
     for query, shown, hidden in (
         ({"status__exact": Status.MANDATED}, "F-AUTRE", "F-2026-001"),
         ({"service__id__exact": invoice.service_id}, "F-2026-001", "F-AUTRE"),

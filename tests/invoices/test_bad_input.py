@@ -30,8 +30,11 @@ def page(response):
     "traits, message",
     [
         (None, "La structure Menuiserie Martin n'a pas encore de mandat de facturation signé."),
-        ({"cancelled": True}, "Le mandat de facturation de Menuiserie Martin a été annulé : il faut en souscrire un "
-                              "nouveau et le signer."),
+        (
+            {"cancelled": True},
+            "Le mandat de facturation de Menuiserie Martin a été annulé : il faut en souscrire un "
+            "nouveau et le signer.",
+        ),
     ],
 )
 @pytest.mark.parametrize("url", [DEPOSIT_URL, ENTER_URL])
@@ -85,21 +88,36 @@ TOTALS = "Les montants ne concordent pas : 1000,00 € HT + 200,00 € de TVA fo
     "overrides, message",
     [
         ({"amount_incl_tax": "1100,00"}, TOTALS),
-        ({"amount_excl_tax": "0", "vat_amount": "0", "amount_incl_tax": "0"}, "Le montant HT doit être supérieur à zéro."),
+        (
+            {"amount_excl_tax": "0", "vat_amount": "0", "amount_incl_tax": "0"},
+            "Le montant HT doit être supérieur à zéro.",
+        ),
         ({"amount_excl_tax": "-1000,00", "amount_incl_tax": "-800,00"}, "Le montant HT doit être supérieur à zéro."),
         ({"vat_amount": "-200,00", "amount_incl_tax": "800,00"}, "Le montant de TVA ne peut pas être négatif."),
         ({"amount_incl_tax": "0,00"}, "Le montant TTC doit être supérieur à zéro."),
-        ({"amount_incl_tax": "1200,001"}, "Saisissez un montant en euros, avec 2 décimales au plus (par exemple 1234,56)."),
-        ({"amount_incl_tax": "douze cents"}, "Saisissez un montant en euros, avec 2 décimales au plus (par exemple 1234,56)."),
-        ({"issue_date": (timezone.localdate() + timedelta(days=1)).isoformat()},
-         "La date d'émission ne peut pas être dans le futur."),
+        (
+            {"amount_incl_tax": "1200,001"},
+            "Saisissez un montant en euros, avec 2 décimales au plus (par exemple 1234,56).",
+        ),
+        (
+            {"amount_incl_tax": "douze cents"},
+            "Saisissez un montant en euros, avec 2 décimales au plus (par exemple 1234,56).",
+        ),
+        (
+            {"issue_date": (timezone.localdate() + timedelta(days=1)).isoformat()},
+            "La date d'émission ne peut pas être dans le futur.",
+        ),
         ({"issue_date": "31/02/2026"}, "Saisissez une date valide, au format jj/mm/aaaa."),
         ({"number": "F-2026-0001-RECTIFIEE-BIS"}, "Le numéro de facture ne doit pas dépasser 20 caractères."),
         ({"number": " \t"}, "Saisissez le numéro de la facture."),
-        ({"service": "999999"}, "Ce service est inconnu de la Ville : choisissez dans la liste le service qui a passé "
-                                "la commande."),
-        ({"service": "VOIRIE"}, "Ce service est inconnu de la Ville : choisissez dans la liste le service qui a passé "
-                                "la commande."),
+        (
+            {"service": "999999"},
+            "Ce service est inconnu de la Ville : choisissez dans la liste le service qui a passé la commande.",
+        ),
+        (
+            {"service": "VOIRIE"},
+            "Ce service est inconnu de la Ville : choisissez dans la liste le service qui a passé la commande.",
+        ),
         ({"service": None}, "Choisissez le service de la Ville qui a passé la commande."),
     ],
 )
@@ -119,11 +137,15 @@ def test_it_explains_what_is_wrong_with_the_data(logged_in, service, account, ov
 
 
 def test_it_accepts_amounts_as_people_type_them(logged_in, service, account):
-    data = invoice_data(service, account, amount_excl_tax="1 000", vat_amount="200.00 €", amount_incl_tax="1\u202f200,00")
+    data = invoice_data(
+        service, account, amount_excl_tax="1 000", vat_amount="200.00 €", amount_incl_tax="1\u202f200,00"
+    )
     assert logged_in.post(step_two(logged_in), data).status_code == 302
     invoice = Invoice.objects.get()
     assert [str(a) for a in (invoice.amount_excl_tax, invoice.vat_amount, invoice.amount_incl_tax)] == [
-        "1000.00", "200.00", "1200.00",
+        "1000.00",
+        "200.00",
+        "1200.00",
     ]
 
 
@@ -149,8 +171,9 @@ def test_it_offers_only_the_active_services(logged_in, service, account):
 def test_it_checks_the_vat_against_the_rate_of_an_entered_invoice(logged_in, service, account):
     response = logged_in.post(ENTER_URL, entry_data(service, account, vat_rate="10"))
     assert "La TVA ne correspond pas au taux choisi : 10 % de 1000,00 € font 100,00 €." in page(response)
-    response = logged_in.post(ENTER_URL, entry_data(service, account, vat_rate="5.5", vat_amount="55,00",
-                                                    amount_incl_tax="1055,00"))
+    response = logged_in.post(
+        ENTER_URL, entry_data(service, account, vat_rate="5.5", vat_amount="55,00", amount_incl_tax="1055,00")
+    )
     assert response.status_code == 302
 
 
@@ -167,30 +190,52 @@ MSG_SCANNED = (
     "build, message",
     [
         (banking_pdfs.scan_like_pdf, MSG_SCANNED),
-        (lambda: pdfs.encrypted(pdfs.plain_pdf()),
-         "Ce PDF est protégé par un mot de passe : déposez une facture sans protection, lisible par les services de "
-         "la Ville."),
-        (lambda: banking_pdfs.javascript_pdf("open_action"),
-         "Ce PDF contient du JavaScript, refusé pour des raisons de sécurité : déposez la facture telle que produite "
-         "par votre logiciel de facturation."),
-        (lambda: banking_pdfs.javascript_pdf("hidden_names"),
-         "Ce PDF contient du JavaScript, refusé pour des raisons de sécurité : déposez la facture telle que produite "
-         "par votre logiciel de facturation."),
-        (lambda: banking_pdfs.launch_pdf("open_action"),
-         "Ce PDF contient une commande qui lance un programme, refusée pour des raisons de sécurité : déposez la "
-         "facture telle que produite par votre logiciel de facturation."),
+        (
+            lambda: pdfs.encrypted(pdfs.plain_pdf()),
+            "Ce PDF est protégé par un mot de passe : déposez une facture sans protection, lisible par les services de "
+            "la Ville.",
+        ),
+        (
+            lambda: banking_pdfs.javascript_pdf("open_action"),
+            "Ce PDF contient du JavaScript, refusé pour des raisons de sécurité : déposez la facture telle que "
+            "produite "
+            "par votre logiciel de facturation.",
+        ),
+        (
+            lambda: banking_pdfs.javascript_pdf("hidden_names"),
+            "Ce PDF contient du JavaScript, refusé pour des raisons de sécurité : déposez la facture telle que "
+            "produite "
+            "par votre logiciel de facturation.",
+        ),
+        (
+            lambda: banking_pdfs.launch_pdf("open_action"),
+            "Ce PDF contient une commande qui lance un programme, refusée pour des raisons de sécurité : déposez la "
+            "facture telle que produite par votre logiciel de facturation.",
+        ),
         (banking_pdfs.png_bytes, "Ce fichier n'est pas un PDF : déposez votre facture au format PDF ou Factur-X."),
-        (lambda: b"<html>facture</html>", "Ce fichier n'est pas un PDF : déposez votre facture au format PDF ou Factur-X."),
+        (
+            lambda: b"<html>facture</html>",
+            "Ce fichier n'est pas un PDF : déposez votre facture au format PDF ou Factur-X.",
+        ),
         (lambda: banking_pdfs.padded_rib_pdf(MAX_INVOICE_SIZE + 1), "Le fichier dépasse la taille maximale de 10 Mo."),
-        (banking_pdfs.truncated_pdf,
-         "Ce PDF est endommagé ou incomplet : exportez à nouveau la facture depuis votre logiciel de facturation, puis "
-         "déposez-la."),
-        (lambda: banking_pdfs.embedded_file_pdf("names"),
-         "Ce PDF contient un fichier joint autre que le XML Factur-X, refusé pour des raisons de sécurité : déposez la "
-         "facture sans autre pièce jointe."),
-        (lambda: pdfs.with_other_attachment(SIRET),
-         "Ce PDF contient un fichier joint autre que le XML Factur-X, refusé pour des raisons de sécurité : déposez la "
-         "facture sans autre pièce jointe."),
+        (
+            banking_pdfs.truncated_pdf,
+            "Ce PDF est endommagé ou incomplet : exportez à nouveau la facture depuis votre logiciel de "
+            "facturation, puis "
+            "déposez-la.",
+        ),
+        (
+            lambda: banking_pdfs.embedded_file_pdf("names"),
+            "Ce PDF contient un fichier joint autre que le XML Factur-X, refusé pour des raisons de sécurité : "
+            "déposez la "
+            "facture sans autre pièce jointe.",
+        ),
+        (
+            lambda: pdfs.with_other_attachment(SIRET),
+            "Ce PDF contient un fichier joint autre que le XML Factur-X, refusé pour des raisons de sécurité : "
+            "déposez la "
+            "facture sans autre pièce jointe.",
+        ),
     ],
 )
 def test_it_refuses_a_file_with_the_reason(logged_in, build, message):

@@ -36,10 +36,15 @@ def test_it_deposits_a_plain_pdf_in_two_steps(
     invoice = Invoice.objects.get()
     assert response["Location"] == reverse("invoice_acknowledgement", args=[invoice.pk])
     assert (invoice.status, invoice.source, invoice.structure, invoice.bank_account) == (
-        "deposee", "deposee", structure, account,
+        "deposee",
+        "deposee",
+        structure,
+        account,
     )
     assert (invoice.number, str(invoice.amount_incl_tax), invoice.original_name) == (
-        "F-2026-001", "1200.00", "Facture F-2026-001.pdf",
+        "F-2026-001",
+        "1200.00",
+        "Facture F-2026-001.pdf",
     )
     with invoice.file.open("rb") as handle:
         assert handle.read() == data  # byte for byte
@@ -91,8 +96,7 @@ def test_it_shows_what_differs_from_the_xml_before_accepting(logged_in, service,
     assert answer.status_code == 200
     page = text(answer)
     assert (
-        "Ce que vous avez saisi diffère du XML Factur-X du fichier : corrigez la saisie, ou déposez le fichier "
-        "corrigé."
+        "Ce que vous avez saisi diffère du XML Factur-X du fichier : corrigez la saisie, ou déposez le fichier corrigé."
     ) in page
     for label, in_file, typed_value in (
         ("Numéro de facture", "F-2026-001", "F-2026-002"),
@@ -100,7 +104,8 @@ def test_it_shows_what_differs_from_the_xml_before_accepting(logged_in, service,
         ("Montant TTC", "1200,00 €", "1100,00 €"),
     ):
         assert (
-            f'<td data-label="Donnée">{label}</td>\n      <td data-label="Dans le XML Factur-X du fichier">{in_file}</td>'
+            f'<td data-label="Donnée">{label}</td>\n      <td data-label="Dans le XML Factur-X du '
+            f'fichier">{in_file}</td>'
             f'\n      <td data-label="Saisi">{typed_value}</td>'
         ) in page
     assert "Montant de la TVA</td>" not in page  # the same in both
@@ -213,8 +218,9 @@ def test_it_records_nothing_when_the_storage_fails(logged_in, service, account, 
     assert logged_in.post(response["Location"], invoice_data(service, account)).status_code == 302
 
 
-def test_it_removes_the_file_when_the_row_cannot_be_written(logged_in, structure, service, account, monkeypatch,
-                                                            private_media):
+def test_it_removes_the_file_when_the_row_cannot_be_written(
+    logged_in, structure, service, account, monkeypatch, private_media
+):
     response = upload(logged_in, pdfs.plain_pdf())
 
     def broken_create(*args, **kwargs):

@@ -62,7 +62,10 @@ def test_it_issues_an_entered_invoice_as_a_valid_facturx_pdf(
     assert (parsed["BT-1"], parsed["BT-2"], parsed["BT-3"]) == ("F-2026-001", pdfs.ISSUE_DATE, "389")
     assert (parsed["BT-10"], parsed["BT-13"]) == ("ECOLES", "ENG-2026-7")
     assert (parsed["BT-109"], parsed["BT-110"], parsed["BT-112"], parsed["BT-115"]) == (
-        "1000.00", "200.00", "1200.00", "1200.00",
+        "1000.00",
+        "200.00",
+        "1200.00",
+        "1200.00",
     )
     assert parsed["BG-4"]["legal_identifier"] == SIRET
     assert parsed["BG-4"]["vat_identifier"] == "FR38464305770"  # derived from the SIREN
@@ -77,7 +80,9 @@ def test_it_issues_an_entered_invoice_as_a_valid_facturx_pdf(
     assert b"<pdfaid:part>3</pdfaid:part>" in reader.xmp_metadata.stream.get_data()
     text = " ".join(pdfs.pdf_text(data).split())
     assert "Facture n° F-2026-001" in text
-    assert "Autofacturation — facture émise par la Ville de Grenoble au nom et pour le compte de Menuiserie Martin" in text
+    assert (
+        "Autofacturation — facture émise par la Ville de Grenoble au nom et pour le compte de Menuiserie Martin" in text
+    )
     assert "1 200,00 €" in text
     checked = check_invoice_file(SimpleUploadedFile("facture.pdf", data))
     assert checked.facturx.number == "F-2026-001" and checked.sha256 == invoice.sha256

@@ -25,10 +25,15 @@ def test_it_reads_what_the_city_needs_in_a_facturx():
     checked = check_invoice_file(upload(pdfs.facturx_pdf(SIRET)))
     summary = checked.facturx
     assert (summary.profile, summary.profile_label, summary.number, summary.issue_date) == (
-        "en16931", "EN 16931", "F-2026-001", pdfs.ISSUE_DATE,
+        "en16931",
+        "EN 16931",
+        "F-2026-001",
+        pdfs.ISSUE_DATE,
     )
     assert (summary.amount_excl_tax, summary.vat_amount, summary.amount_incl_tax) == (
-        Decimal("1000.00"), Decimal("200.00"), Decimal("1200.00"),
+        Decimal("1000.00"),
+        Decimal("200.00"),
+        Decimal("1200.00"),
     )
     assert (summary.buyer_reference, summary.engagement_number) == ("VOIRIE", "ENG-2026-042")
     assert summary.seller.identifiers == (SIRET,) and summary.buyer.identifiers == (pdfs.CITY_SIRET,)
@@ -88,8 +93,9 @@ def _minimum_xml():
 def test_it_never_resolves_entities_in_a_suppliers_xml(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("mot de passe")
+    namespace = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
     xml = f"""<?xml version="1.0"?><!DOCTYPE x [<!ENTITY s SYSTEM "file://{secret}">]>
-<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100">&s;</rsm:CrossIndustryInvoice>"""
+<rsm:CrossIndustryInvoice xmlns:rsm="{namespace}">&s;</rsm:CrossIndustryInvoice>"""
     with pytest.raises(ValidationError) as caught:
         facturx.read_facturx(xml.encode())
     assert caught.value.code == "facturx_schema"
@@ -122,8 +128,12 @@ def test_it_lets_a_pdf_carry_only_the_attachments_it_names():
         check_pdf_safety(upload(data), max_size=10**7, refusals=RIB_REFUSALS)
     assert caught.value.code == "rib_embedded_file"
     with pytest.raises(ValidationError):  # the XML plus anything else: refused
-        check_pdf_safety(upload(pdfs.with_other_attachment(SIRET)), max_size=10**7, refusals=RIB_REFUSALS,
-                         allowed_attachments=["factur-x.xml"])
+        check_pdf_safety(
+            upload(pdfs.with_other_attachment(SIRET)),
+            max_size=10**7,
+            refusals=RIB_REFUSALS,
+            allowed_attachments=["factur-x.xml"],
+        )
 
 
 @pytest.mark.django_db

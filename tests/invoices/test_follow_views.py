@@ -28,10 +28,15 @@ def page(response):
     return html_lib.unescape(response.content.decode())
 
 
-def test_it_lists_the_invoices_of_the_users_structures(logged_in, invoice, structure, account,
-                                                      django_assert_num_queries):
-    InvoiceFactory(structure=structure, bank_account=account, number="F-2026-002",
-                   service=ServiceFactory(code="ECOLES", name="Écoles"))
+def test_it_lists_the_invoices_of_the_users_structures(
+    logged_in, invoice, structure, account, django_assert_num_queries
+):
+    InvoiceFactory(
+        structure=structure,
+        bank_account=account,
+        number="F-2026-002",
+        service=ServiceFactory(code="ECOLES", name="Écoles"),
+    )
     InvoiceFactory(number="F-ETRANGERE")  # another structure's
     logged_in.get(reverse("home"))  # the session's first request writes it; not this page's cost
     with django_assert_num_queries(4):  # session, user, count, the invoices with structure and service
@@ -104,8 +109,9 @@ def test_it_answers_404_when_the_file_is_missing(logged_in, invoice):
     assert logged_in.get(reverse("invoice_download", args=[invoice.pk])).status_code == 404
 
 
-def test_it_lets_the_supplier_add_the_documents_asked(logged_in, invoice, finance, django_capture_on_commit_callbacks,
-                                                      mailoutbox):
+def test_it_lets_the_supplier_add_the_documents_asked(
+    logged_in, invoice, finance, django_capture_on_commit_callbacks, mailoutbox
+):
     services.change_status(invoice, Status.SUSPENDED, by=finance, comment="Le bon de livraison signé.")
     files = [
         SimpleUploadedFile("bon-de-livraison.pdf", pdfs.plain_pdf("BL-1")),
@@ -113,7 +119,9 @@ def test_it_lets_the_supplier_add_the_documents_asked(logged_in, invoice, financ
     ]
     with django_capture_on_commit_callbacks(execute=True):
         response = logged_in.post(
-            reverse("invoice_complete", args=[invoice.pk]), {"files": files, "comment": "Signé par l'école."}, follow=True
+            reverse("invoice_complete", args=[invoice.pk]),
+            {"files": files, "comment": "Signé par l'école."},
+            follow=True,
         )
     html = page(response)
     assert "Les pièces sont ajoutées : la facture est « Complétée »." in html
@@ -138,7 +146,8 @@ def test_it_refuses_documents_that_are_not_safe_pdfs(logged_in, invoice, finance
 
 def test_it_adds_nothing_to_an_invoice_no_longer_suspended(logged_in, invoice):
     response = logged_in.post(
-        reverse("invoice_complete", args=[invoice.pk]), {"files": [SimpleUploadedFile("b.pdf", pdfs.plain_pdf())]},
+        reverse("invoice_complete", args=[invoice.pk]),
+        {"files": [SimpleUploadedFile("b.pdf", pdfs.plain_pdf())]},
         follow=True,
     )
     assert "Cette facture n'attend plus de pièces : rien n'a été ajouté." in page(response)

@@ -47,8 +47,12 @@ def test_it_says_what_is_missing(traits, missing):
 
 def test_it_prefers_the_mandate_in_progress_over_an_older_cancelled_one():
     membership = MainManagerFactory()
-    BillingMandateFactory(structure=membership.structure, signatory=membership.user, cancelled=True,
-                          generated_at=timezone.now() - timedelta(days=1))
+    BillingMandateFactory(
+        structure=membership.structure,
+        signatory=membership.user,
+        cancelled=True,
+        generated_at=timezone.now() - timedelta(days=1),
+    )
     BillingMandateFactory(structure=membership.structure, signatory=membership.user)
     assert deposit_access(membership.user).missing == Missing.MANDATE_PENDING
 

@@ -50,9 +50,12 @@ def test_it_moves_an_invoice_to_payment_recording_and_telling_each_step(
     assert services.allowed_transitions(invoice) == ()
 
 
-def test_it_rejects_with_the_reason_the_supplier_reads(invoice, finance, mailoutbox, django_capture_on_commit_callbacks):
-    invoice = move(invoice, Status.REJECTED, finance, "Numéro d'engagement inconnu.",
-                   capture=django_capture_on_commit_callbacks)
+def test_it_rejects_with_the_reason_the_supplier_reads(
+    invoice, finance, mailoutbox, django_capture_on_commit_callbacks
+):
+    invoice = move(
+        invoice, Status.REJECTED, finance, "Numéro d'engagement inconnu.", capture=django_capture_on_commit_callbacks
+    )
     assert (invoice.status, invoice.rejection_reason) == ("rejetee", "Numéro d'engagement inconnu.")
     body = mailoutbox[0].body
     assert "Motif du rejet :\nNuméro d'engagement inconnu." in body
@@ -71,8 +74,9 @@ def test_it_wants_a_comment_to_reject_or_suspend(invoice, finance, to):
 def test_it_suspends_then_the_supplier_completes_with_the_documents(
     invoice, finance, supplier, mailoutbox, django_capture_on_commit_callbacks
 ):
-    invoice = move(invoice, Status.SUSPENDED, finance, "Le bon de livraison signé.",
-                   capture=django_capture_on_commit_callbacks)
+    invoice = move(
+        invoice, Status.SUSPENDED, finance, "Le bon de livraison signé.", capture=django_capture_on_commit_callbacks
+    )
     assert "Pièces demandées :\nLe bon de livraison signé." in mailoutbox[0].body
     assert services.allowed_transitions(invoice) == (Status.REJECTED,)  # « Complétée » is the supplier's
     document = SimpleUploadedFile("bon.pdf", pdfs.plain_pdf("BL-1"))
@@ -111,7 +115,9 @@ def test_it_removes_the_stored_documents_when_completing_fails(invoice, finance,
     document = SimpleUploadedFile("bon.pdf", pdfs.plain_pdf("BL-1"))
     with pytest.raises(RuntimeError):
         services.complete_invoice(invoice, by=supplier, documents=[(document, "bon.pdf", "abc")])
-    assert not (private_media / "factures" / "pieces").exists() or not list((private_media / "factures" / "pieces").iterdir())
+    assert not (private_media / "factures" / "pieces").exists() or not list(
+        (private_media / "factures" / "pieces").iterdir()
+    )
     assert Invoice.objects.get().status == Status.SUSPENDED
 
 

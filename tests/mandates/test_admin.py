@@ -65,9 +65,7 @@ def test_it_lets_no_one_change_or_delete_a_signed_mandate(client, superuser, sig
     assert 'name="_save"' not in html
     assert client.post(change_url(signed), {"status": "annule"}).status_code == 403
     assert client.post(delete_url(signed), {"post": "yes"}).status_code == 403
-    response = client.post(
-        CHANGELIST, {"action": "delete_selected", "_selected_action": [signed.pk], "post": "yes"}
-    )
+    response = client.post(CHANGELIST, {"action": "delete_selected", "_selected_action": [signed.pk], "post": "yes"})
     assert response.status_code in (200, 302)
     assert BillingMandate.objects.filter(pk=signed.pk, status="signe").exists()
     assert client.get(reverse("admin:mandates_billingmandate_add")).status_code == 403

@@ -86,5 +86,5 @@ def test_it_offers_a_new_mandate_after_a_cancelled_or_expired_one(client, manage
     mandate = BillingMandateFactory(structure=structure, signatory=manager, **traits)
     client.force_login(manager)
     html = client.get(detail_url(mandate)).content.decode()
-    assert f'{reverse("mandates:subscribe")}?structure={structure.pk}' in html
+    assert f"{reverse('mandates:subscribe')}?structure={structure.pk}" in html
     assert "Renvoyer le courriel" not in html

@@ -61,8 +61,11 @@ def test_it_goes_from_the_email_to_invoice_deposit(client, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             path,
-            {"consent": "on", "document_sha256": client.get(path).context["form"]["document_sha256"].value(),
-             "action": "signer"},
+            {
+                "consent": "on",
+                "document_sha256": client.get(path).context["form"]["document_sha256"].value(),
+                "action": "signer",
+            },
             HTTP_USER_AGENT=USER_AGENT,
             follow=True,
         )
@@ -72,8 +75,14 @@ def test_it_goes_from_the_email_to_invoice_deposit(client, django_capture_on_com
     mandate = response.context["mandate"]
     download = client.get(reverse("mandates:pdf", args=[mandate.pk]))
     text = pdf_text(b"".join(download.streaming_content))
-    for expected in ("Menuiserie Dauphinoise", "46430577000248", "Claire Martin", "Preuve de signature",
-                     "Adresse IP 127.0.0.1", mandate.document_sha256):
+    for expected in (
+        "Menuiserie Dauphinoise",
+        "46430577000248",
+        "Claire Martin",
+        "Preuve de signature",
+        "Adresse IP 127.0.0.1",
+        mandate.document_sha256,
+    ):
         assert expected in text
 
     response = client.get(reverse("invoice_deposit"))

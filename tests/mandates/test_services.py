@@ -134,9 +134,7 @@ def test_it_generates_again_after_a_cancellation(structure, manager, django_capt
 def test_it_expires_an_overdue_mandate_rather_than_refuse_a_new_one(
     structure, manager, django_capture_on_commit_callbacks
 ):
-    old = BillingMandateFactory(
-        structure=structure, signatory=manager, generated_at=timezone.now() - timedelta(days=8)
-    )
+    old = BillingMandateFactory(structure=structure, signatory=manager, generated_at=timezone.now() - timedelta(days=8))
     new = generate(structure, manager, django_capture_on_commit_callbacks)
     old.refresh_from_db()
     assert (old.status, new.status) == ("expire", "genere")
@@ -253,7 +251,9 @@ def test_it_signs_with_its_evidence_and_stores_the_pdf_once(structure, manager, 
 def test_it_emails_the_signed_pdf(structure, manager, django_capture_on_commit_callbacks):
     manager.profile.contact_email = "compta@menuiserie-martin.fr"
     manager.profile.save()
-    mandate = sign(BillingMandateFactory(structure=structure, signatory=manager), manager, django_capture_on_commit_callbacks)
+    mandate = sign(
+        BillingMandateFactory(structure=structure, signatory=manager), manager, django_capture_on_commit_callbacks
+    )
     [message] = mail.outbox
     assert message.to == ["compta@menuiserie-martin.fr"]
     assert message.subject == "Mandat de facturation signé — Menuiserie Martin"
@@ -292,7 +292,9 @@ def test_it_refuses_a_signatory_who_is_no_longer_main_manager(structure, manager
     assert mandate.status == "genere"
 
 
-def test_it_leaves_nothing_when_the_pdf_cannot_be_stored(structure, manager, monkeypatch, django_capture_on_commit_callbacks):
+def test_it_leaves_nothing_when_the_pdf_cannot_be_stored(
+    structure, manager, monkeypatch, django_capture_on_commit_callbacks
+):
     mandate = BillingMandateFactory(structure=structure, signatory=manager)
 
     def full_disk(*args, **kwargs):
@@ -313,7 +315,9 @@ def test_it_keeps_the_signature_when_the_mail_server_fails(
         raise ConnectionRefusedError
 
     monkeypatch.setattr("django.core.mail.EmailMessage.send", down)
-    mandate = sign(BillingMandateFactory(structure=structure, signatory=manager), manager, django_capture_on_commit_callbacks)
+    mandate = sign(
+        BillingMandateFactory(structure=structure, signatory=manager), manager, django_capture_on_commit_callbacks
+    )
     mandate.refresh_from_db()
     assert mandate.status == "signe"
     assert "not sent, kept for retry" in caplog.text
@@ -352,12 +356,17 @@ def test_it_lets_no_stranger_cancel(structure, manager):
 
 
 def test_it_expires_the_mandates_left_unsigned(structure, manager, capsys):
-    overdue = BillingMandateFactory(structure=structure, signatory=manager, generated_at=timezone.now() - timedelta(days=8))
+    overdue = BillingMandateFactory(
+        structure=structure, signatory=manager, generated_at=timezone.now() - timedelta(days=8)
+    )
     recent = BillingMandateFactory(generated_at=timezone.now() - timedelta(days=6))
     signed_long_ago = BillingMandateFactory(signed=True, generated_at=timezone.now() - timedelta(days=30))
     call_command("expire_mandates")
     assert capsys.readouterr().out == "1 billing mandate(s) expired.\n"
-    statuses = [m.status for m in BillingMandate.objects.filter(pk__in=[overdue.pk, recent.pk, signed_long_ago.pk]).order_by("pk")]
+    statuses = [
+        m.status
+        for m in BillingMandate.objects.filter(pk__in=[overdue.pk, recent.pk, signed_long_ago.pk]).order_by("pk")
+    ]
     assert statuses == ["expire", "genere", "signe"]
 
 
@@ -401,7 +410,9 @@ def test_it_tells_where_a_structure_stands(structure, manager, django_assert_num
     cancelled = BillingMandateFactory(structure=structure, signatory=manager, cancelled=True)
     assert services.mandate_state(structure).status == "cancelled"
     assert services.mandate_state(structure).mandate == cancelled
-    waiting = BillingMandateFactory(structure=structure, signatory=manager, generated_at=cancelled.generated_at - timedelta(hours=1))
+    waiting = BillingMandateFactory(
+        structure=structure, signatory=manager, generated_at=cancelled.generated_at - timedelta(hours=1)
+    )
     state = services.mandate_state(structure)
     assert (state.status, state.mandate, state.done) == ("generated", waiting, False)
     BillingMandate.objects.filter(pk=waiting.pk).update(generated_at=timezone.now() - timedelta(days=8))

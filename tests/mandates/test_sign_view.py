@@ -58,7 +58,8 @@ def test_it_shows_the_mandate_to_its_signatory(client, manager, mandate, django_
         f'name="document_sha256" value="{mandate.compute_document_sha256()}"',
         'value="annuler" class="button button--secondary">Annuler</button>',
         'value="signer" class="button">Signer le mandat</button>',
-        f'href="{reverse("mandates:pdf", args=[mandate.pk])}" class="button button--secondary">Exporter au format PDF</a>',
+        f'href="{reverse("mandates:pdf", args=[mandate.pk])}" class="button button--secondary">Exporter au format '
+        "PDF</a>",
     ):
         assert text in html, text
     assert response["Cache-Control"].startswith("max-age=0")
@@ -80,7 +81,10 @@ def test_it_signs_with_the_box_ticked(client, manager, mandate, django_capture_o
     assert f'href="{reverse("invoice_deposit")}"' in html
     mandate.refresh_from_db()
     assert (mandate.status, mandate.signed_by, mandate.signed_ip, mandate.signed_user_agent) == (
-        "signe", manager, "198.51.100.23", USER_AGENT
+        "signe",
+        manager,
+        "198.51.100.23",
+        USER_AGENT,
     )
     assert mandate.document_sha256 == mandate.compute_document_sha256()
     assert [message.subject for message in mail.outbox] == ["Mandat de facturation signé — Menuiserie Martin"]
@@ -223,8 +227,9 @@ def test_it_asks_a_new_account_for_its_password_first(client, pending, django_as
 def test_it_refuses_a_weak_password(client, pending):
     response = client.post(sign_path(pending), {"new_password1": "azertyuiop", "new_password2": "azertyuiop"})
     assert response.status_code == 200
-    assert "Ce mot de passe est trop court. Il doit contenir au minimum 12 caractères." in (
-        response.context["form"].errors["new_password2"]
+    assert (
+        "Ce mot de passe est trop court. Il doit contenir au minimum 12 caractères."
+        in (response.context["form"].errors["new_password2"])
     )
     pending.signatory.refresh_from_db()
     assert not pending.signatory.is_active

@@ -8,12 +8,12 @@ pytestmark = pytest.mark.django_db
 
 
 def render(**structure):
-    membership = MainManagerFactory(user__first_name="Claire", user__last_name="Martin", **{
-        f"structure__{name}": value for name, value in structure.items()
-    })
-    return texts.render_document(
-        structure=membership.structure, signatory=membership.user, generated_at=timezone.now()
+    membership = MainManagerFactory(
+        user__first_name="Claire",
+        user__last_name="Martin",
+        **{f"structure__{name}": value for name, value in structure.items()},
     )
+    return texts.render_document(structure=membership.structure, signatory=membership.user, generated_at=timezone.now())
 
 
 def test_it_names_the_structure_the_signatory_and_the_version():

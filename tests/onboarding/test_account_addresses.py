@@ -32,7 +32,9 @@ def test_it_changes_the_connection_address_once_the_new_one_is_proved(
     client.force_login(supplier)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            CONNECTION_URL, {"email": "Claire@Atelier-Martin.fr", "email_confirmation": "claire@atelier-martin.fr"}, follow=True
+            CONNECTION_URL,
+            {"email": "Claire@Atelier-Martin.fr", "email_confirmation": "claire@atelier-martin.fr"},
+            follow=True,
         )
     assert "Un lien de confirmation a été envoyé à claire@atelier-martin.fr." in response.content.decode()
     supplier.refresh_from_db()
@@ -61,9 +63,18 @@ def test_it_changes_the_connection_address_once_the_new_one_is_proved(
 @pytest.mark.parametrize(
     "data, message",
     [
-        ({"email": "claire@menuiserie.fr", "email_confirmation": "claire@menuiserie.fr"}, "C&#x27;est déjà votre adresse électronique de connexion."),
-        ({"email": "paul@menuiserie.fr", "email_confirmation": "paul@menuiserie.fr"}, "Un compte existe déjà avec cette adresse électronique : choisissez-en une autre."),
-        ({"email": "claire@atelier.fr", "email_confirmation": "claire@ateiler.fr"}, "Les deux adresses électroniques de connexion ne sont pas identiques."),
+        (
+            {"email": "claire@menuiserie.fr", "email_confirmation": "claire@menuiserie.fr"},
+            "C&#x27;est déjà votre adresse électronique de connexion.",
+        ),
+        (
+            {"email": "paul@menuiserie.fr", "email_confirmation": "paul@menuiserie.fr"},
+            "Un compte existe déjà avec cette adresse électronique : choisissez-en une autre.",
+        ),
+        (
+            {"email": "claire@atelier.fr", "email_confirmation": "claire@ateiler.fr"},
+            "Les deux adresses électroniques de connexion ne sont pas identiques.",
+        ),
         ({"email": "claire@", "email_confirmation": "claire@"}, "Saisissez une adresse de courriel valide."),
     ],
 )
@@ -96,7 +107,9 @@ def test_it_refuses_links_that_cannot_be_used(client, supplier):
 
 def test_it_refuses_an_address_taken_between_the_request_and_the_click(client, supplier):
     client.force_login(supplier)
-    token = signing.dumps({"u": supplier.pk, "from": supplier.email, "to": "pris@menuiserie.fr"}, salt=services.EMAIL_CHANGE_SALT)
+    token = signing.dumps(
+        {"u": supplier.pk, "from": supplier.email, "to": "pris@menuiserie.fr"}, salt=services.EMAIL_CHANGE_SALT
+    )
     SupplierFactory(email="pris@menuiserie.fr")
     response = client.post(reverse("confirm_email_change", args=[token]))
     assert response.status_code == 409

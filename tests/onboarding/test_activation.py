@@ -17,7 +17,9 @@ def activation_path(user):
     return reverse("activate", args=[services.activation_token(user)])
 
 
-def test_it_goes_from_the_empty_wizard_to_the_signed_mandate_and_the_deposit(client, django_capture_on_commit_callbacks):
+def test_it_goes_from_the_empty_wizard_to_the_signed_mandate_and_the_deposit(
+    client, django_capture_on_commit_callbacks
+):
     from invoices.services import can_deposit
     from mandates.models import BillingMandate
 
@@ -96,7 +98,9 @@ def test_it_says_a_tampered_link_is_invalid(client):
     response = client.get(reverse("activate", args=[token[:-2] + "xx"]))
     assert response.status_code == 400
     assert "Ce lien d'activation n'est pas valide" in response.content.decode()
-    response = client.post(reverse("activate", args=[token[:-2] + "xx"]), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = client.post(
+        reverse("activate", args=[token[:-2] + "xx"]), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
     assert response.status_code == 400
     user.refresh_from_db()
     assert not user.is_active
@@ -179,7 +183,9 @@ def test_it_resends_a_link_to_an_inactive_account(client, django_capture_on_comm
 
 
 @pytest.mark.parametrize("email", ["inconnu@exemple.fr", "actif@exemple.fr"])
-def test_it_answers_the_same_without_sending_when_there_is_nothing_to_activate(client, email, django_capture_on_commit_callbacks):
+def test_it_answers_the_same_without_sending_when_there_is_nothing_to_activate(
+    client, email, django_capture_on_commit_callbacks
+):
     SupplierFactory(email="actif@exemple.fr")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("resend_activation"), {"email": email})

@@ -40,6 +40,8 @@ def test_it_gives_the_finance_account_an_app_and_recovery_codes_that_open_the_ad
     codes = re.findall(r"\b[a-z0-9]{4}-[a-z0-9]{4}\b", out.split("recovery codes:")[1])
     assert len(codes) == 10
     client = Client()
-    client.post(reverse("login") + "?next=/admin/", {"username": "finances@grenoble.example", "password": "Demo-Grenoble-2026"})
+    client.post(
+        reverse("login") + "?next=/admin/", {"username": "finances@grenoble.example", "password": "Demo-Grenoble-2026"}
+    )
     assert client.post(reverse("login_code"), {"code": codes[0]})["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200

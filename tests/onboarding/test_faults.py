@@ -34,7 +34,9 @@ def counts():
     return [m.objects.count() for m in (User, Structure, BankAccount, BillingMandate)]
 
 
-def test_it_saves_the_registration_when_the_mail_server_is_down_and_sends_later(client, django_capture_on_commit_callbacks):
+def test_it_saves_the_registration_when_the_mail_server_is_down_and_sends_later(
+    client, django_capture_on_commit_callbacks
+):
     up_to_the_last_step(client)
     down = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
     with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=down):

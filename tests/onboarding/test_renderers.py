@@ -79,8 +79,13 @@ def test_it_writes_the_input_as_the_templates_do(widget, language, renderers):
 @pytest.mark.parametrize("make_form", [AccountForm, NewStructureForm, BankAccountForm])
 def test_it_renders_the_wizard_forms_as_django_does(make_form, renderers):
     fast, django_own = renderers
-    data = {"email": "claire@exemple.fr", "last_name": "O'Brien & fils", "identifier": "464 305 770 00248",
-            "bic": "agrifrpp", "accept_terms": "on"}
+    data = {
+        "email": "claire@exemple.fr",
+        "last_name": "O'Brien & fils",
+        "identifier": "464 305 770 00248",
+        "bic": "agrifrpp",
+        "accept_terms": "on",
+    }
     for kwargs in [{}, {"data": data}]:
         with_fast = make_form(prefix=None, renderer=fast, **kwargs)
         with_django = make_form(prefix=None, renderer=django_own, **kwargs)

@@ -56,7 +56,9 @@ def test_it_renders_each_country_list_as_django_does(make_form, name, widget_cla
 
 
 def test_it_keeps_the_selected_option_and_the_field_attributes():
-    html = render(lambda **kw: AccountForm(with_captcha=False, **kw), "country", data={"compte-country": "BE"}, prefix="compte")
+    html = render(
+        lambda **kw: AccountForm(with_captcha=False, **kw), "country", data={"compte-country": "BE"}, prefix="compte"
+    )
     assert html.startswith('<select name="compte-country" autocomplete="country" id="id_compte-country">\n')
     assert '<option value="BE" selected>Belgique</option>' in html
     assert '<option value="FR">France</option>' in html
@@ -101,7 +103,10 @@ def test_it_escapes_groups_and_selects_as_django_does(value):
     for language in ["fr", "en"]:
         with translation.override(language):
             expected = forms.Select(attrs={"class": "x"}, choices=CHOICES).render("champ", value, {"id": "id_champ"})
-            assert CachedOptionsSelect(attrs={"class": "x"}, choices=CHOICES).render("champ", value, {"id": "id_champ"}) == expected
+            assert (
+                CachedOptionsSelect(attrs={"class": "x"}, choices=CHOICES).render("champ", value, {"id": "id_champ"})
+                == expected
+            )
 
 
 @pytest.mark.parametrize(
@@ -141,4 +146,8 @@ def test_it_builds_nothing_at_import():
         "assert not CachedOptionsSelect._cache, 'options rendered at import'; "
         "assert not engines._engines, 'template engine built at import'"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "onboarding.settings"})
+    subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "onboarding.settings"},
+    )

@@ -112,7 +112,9 @@ def test_it_refuses_posting_the_same_step_again_after_done(client):
     register_with_new_structure(client)
     response = post_step(client, "compte", account_data())
     assert response.status_code == 200
-    assert field_errors(response, "compte", "email")[0].startswith("Un compte existe déjà avec cette adresse électronique.")
+    assert field_errors(response, "compte", "email")[0].startswith(
+        "Un compte existe déjà avec cette adresse électronique."
+    )
     assert User.objects.count() == 1
 
 
@@ -207,7 +209,11 @@ def test_it_accepts_a_free_postcode_abroad(client):
     "field,value,message",
     [
         ("phone", "12345", "Ce numéro n'est pas un numéro de téléphone valide pour le pays choisi (France)."),
-        ("phone", "+44 20 7946 0958", "Ce numéro n'est pas un numéro de téléphone valide pour le pays choisi (France)."),
+        (
+            "phone",
+            "+44 20 7946 0958",
+            "Ce numéro n'est pas un numéro de téléphone valide pour le pays choisi (France).",
+        ),
         ("phone", "appelez-moi", "Ce numéro n'est pas un numéro de téléphone valide pour le pays choisi (France)."),
         ("fax", "04 76", "Ce numéro n'est pas un numéro de fax valide pour le pays choisi (France)."),
     ],
@@ -311,7 +317,9 @@ def test_it_ignores_an_unknown_step_in_the_url(client):
     assert response["Location"] == step_url("compte")
 
 
-def test_it_ends_the_wizard_within_its_query_budget(client, django_assert_num_queries, django_capture_on_commit_callbacks):
+def test_it_ends_the_wizard_within_its_query_budget(
+    client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
     end = fill_wizard_with_new_structure(client)
     # 18, down from 31 (issue 9). Reading: the session; the revalidation of every step (the
     # structure step reads the SIRET chosen once, reused by the conditions; the e-mail's
@@ -352,7 +360,10 @@ def test_it_puts_the_wizard_in_the_session_at_its_first_change_and_empties_it_on
     response = client.get(reverse("onboarding") + "?reset=1")
     assert response["Location"] == step_url("compte") + "?reset=1"
     assert client.session["wizard_onboarding_wizard"] == {
-        "step": "compte", "step_data": {}, "step_files": {}, "extra_data": {}
+        "step": "compte",
+        "step_data": {},
+        "step_files": {},
+        "extra_data": {},
     }
 
 

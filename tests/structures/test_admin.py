@@ -13,7 +13,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.ignore_template_errors]
 def finance(client):
     staff = UserFactory(is_staff=True, email="finances@grenoble.fr")
     staff.user_permissions.add(
-        *Permission.objects.filter(codename__in=["view_structure", "view_attachmentrequest", "change_attachmentrequest"])
+        *Permission.objects.filter(
+            codename__in=["view_structure", "view_attachmentrequest", "change_attachmentrequest"]
+        )
     )
     client.force_login(staff)
     return client
@@ -26,9 +28,9 @@ def test_it_searches_structures_by_identifier_and_name(finance):
     assert [s.raison_sociale for s in finance.get(url, {"q": "46430577000248"}).context["cl"].result_list] == [
         "Menuiserie Dauphinoise"
     ]
-    assert [s.raison_sociale for s in finance.get(url, {"verified_by_directory__exact": "0"}).context["cl"].result_list] == [
-        "Plomberie Alpine"
-    ]
+    assert [
+        s.raison_sociale for s in finance.get(url, {"verified_by_directory__exact": "0"}).context["cl"].result_list
+    ] == ["Plomberie Alpine"]
 
 
 def test_it_accepts_and_refuses_requests_from_the_admin(finance, django_capture_on_commit_callbacks):

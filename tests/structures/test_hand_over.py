@@ -49,8 +49,14 @@ def test_it_hands_the_role_over_and_tells_both_people(client, manager, member, d
     "data, message",
     [
         ({"confirm": "on"}, "Choisissez le membre de la structure qui deviendra gestionnaire principal."),
-        ({"new_manager": "999999", "confirm": "on"}, "Choisissez le membre de la structure qui deviendra gestionnaire principal."),
-        ({"new_manager": "{member}"}, "Cochez la case pour confirmer : vous ne pourrez plus gérer la structure ensuite."),
+        (
+            {"new_manager": "999999", "confirm": "on"},
+            "Choisissez le membre de la structure qui deviendra gestionnaire principal.",
+        ),
+        (
+            {"new_manager": "{member}"},
+            "Cochez la case pour confirmer : vous ne pourrez plus gérer la structure ensuite.",
+        ),
     ],
 )
 def test_it_explains_what_is_missing_and_changes_nothing(client, manager, member, data, message):

@@ -242,10 +242,12 @@ def test_it_never_lists_non_diffusible_establishments(tiny_stub):
         "is_open": True,
     }
     # Even if a non-diffusible row carried a name, the search must not show it.
-    tiny_stub([
-        {**row, "siret": GRENOBLE_SIRET, "is_public": True},
-        {**row, "siret": NOT_PUBLIC_SIRET, "is_public": False},
-    ])
+    tiny_stub(
+        [
+            {**row, "siret": GRENOBLE_SIRET, "is_public": True},
+            {**row, "siret": NOT_PUBLIC_SIRET, "is_public": False},
+        ]
+    )
     assert sirets(search_establishments(name="atelier")) == [GRENOBLE_SIRET]
     assert sirets(search_establishments(postcode="38000")) == [GRENOBLE_SIRET]
     assert sirets(search_establishments(city="grenoble")) == [GRENOBLE_SIRET]

@@ -30,7 +30,8 @@ def test_it_creates_a_structure_from_the_stand_alone_page(client):
     supplier = SupplierFactory()
     client.force_login(supplier)
     response = client.post(
-        reverse("request_attachment"), {"identifier_type": "siret", "identifier": "46430577000248", "choice": "siret:46430577000248"}
+        reverse("request_attachment"),
+        {"identifier_type": "siret", "identifier": "46430577000248", "choice": "siret:46430577000248"},
     )
     assert response["Location"] == reverse("new_structure") + "?siret=46430577000248"
     html = client.get(response["Location"]).content.decode()
@@ -45,7 +46,9 @@ def test_it_creates_a_structure_from_the_stand_alone_page(client):
 
 def test_it_lets_the_main_manager_accept_from_the_home(client, django_capture_on_commit_callbacks):
     manager = MainManagerFactory()
-    request = AttachmentRequest.objects.create(user=SupplierFactory(email="demandeur@exemple.fr"), structure=manager.structure)
+    request = AttachmentRequest.objects.create(
+        user=SupplierFactory(email="demandeur@exemple.fr"), structure=manager.structure
+    )
     client.force_login(manager.user)
     html = client.get(reverse("home")).content.decode()
     assert "Demandes de rattachement à traiter" in html and "demandeur@exemple.fr" in html
@@ -86,7 +89,7 @@ def test_it_hides_requests_from_whoever_cannot_decide(client, who):
 
 
 def test_it_exports_the_search_results_as_a_csv_a_french_spreadsheet_opens(client):
-    StructureFactory(raison_sociale="=HYPERLINK(\"http://evil\")", postcode="38000")
+    StructureFactory(raison_sociale='=HYPERLINK("http://evil")', postcode="38000")
     StructureFactory(raison_sociale="Élagage; Frères & Cie", postcode="38000")
     response = client.get(reverse("structure_search_export"), {"identifier_type": "siret", "postcode": "38000"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -96,7 +99,7 @@ def test_it_exports_the_search_results_as_a_csv_a_french_spreadsheet_opens(clien
     text = body.decode("utf-8-sig")
     lines = text.split("\r\n")
     assert lines[0] == "Identifiant;Type d'identifiant;Raison sociale;Code postal;Ville;Statut"
-    assert "'=HYPERLINK(\"\"http://evil\"\")" in text
+    assert '\'=HYPERLINK(""http://evil"")' in text
     assert '"Élagage; Frères & Cie"' in text
 
 

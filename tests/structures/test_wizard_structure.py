@@ -89,7 +89,10 @@ def test_it_offers_the_manual_path_when_the_directory_is_down(at_structure_step)
     [
         ("1234567890123", "Le SIRET doit comporter exactement 14 chiffres."),
         ("46430577000249", "Ce SIRET n'est pas valide : sa clé de contrôle (algorithme de Luhn) est fausse."),
-        ("35600000000012", "Ce SIRET de La Poste n'est pas valide : la somme de ses chiffres doit être un multiple de 5."),
+        (
+            "35600000000012",
+            "Ce SIRET de La Poste n'est pas valide : la somme de ses chiffres doit être un multiple de 5.",
+        ),
         (
             "21380185500015",
             "C'est le SIRET de la Ville de Grenoble, votre cliente : saisissez celui de votre propre structure.",
@@ -112,7 +115,8 @@ def test_it_refuses_to_go_on_without_a_choice(at_structure_step):
     response = choose(at_structure_step, "", identifier=COMPANY_SIRET)
     form = response.context["wizard"]["form"]
     assert form.non_field_errors() == [
-        "Recherchez votre structure, puis choisissez-la dans les résultats ou cliquez sur « + Saisir une nouvelle structure »."
+        "Recherchez votre structure, puis choisissez-la dans les résultats ou cliquez sur « + Saisir une nouvelle "
+        "structure »."
     ]
 
 
@@ -223,7 +227,11 @@ def test_it_marks_a_structure_typed_during_an_outage_as_not_verified(client):
 @pytest.mark.parametrize(
     "overrides,field,message",
     [
-        ({"identifier": "35600000012346"}, "identifier", "Cet établissement est fermé dans le répertoire Sirene de l'INSEE."),
+        (
+            {"identifier": "35600000012346"},
+            "identifier",
+            "Cet établissement est fermé dans le répertoire Sirene de l'INSEE.",
+        ),
         (
             {"identifier": "41234567000019"},
             "identifier",
@@ -231,7 +239,11 @@ def test_it_marks_a_structure_typed_during_an_outage_as_not_verified(client):
             "Vérifiez le numéro ou saisissez une nouvelle structure.",
         ),
         ({"identifier": "4643057700024"}, "identifier", "Le SIRET doit comporter exactement 14 chiffres."),
-        ({"has_siret": "non", "identifier": "X"}, "identifier_type", "Choisissez le type d'identifiant de la structure."),
+        (
+            {"has_siret": "non", "identifier": "X"},
+            "identifier_type",
+            "Choisissez le type d'identifiant de la structure.",
+        ),
         (
             {"has_siret": "non", "identifier_type": "tva_ue", "identifier": "DE136695977"},
             "identifier",
@@ -243,7 +255,15 @@ def test_it_marks_a_structure_typed_during_an_outage_as_not_verified(client):
             None,
         ),
         (
-            {"has_siret": "non", "identifier_type": "particulier", "identifier": "Claire Martin", "raison_sociale": "Claire Martin", "address": "1 rue A", "postcode": "3800", "city": "Grenoble"},
+            {
+                "has_siret": "non",
+                "identifier_type": "particulier",
+                "identifier": "Claire Martin",
+                "raison_sociale": "Claire Martin",
+                "address": "1 rue A",
+                "postcode": "3800",
+                "city": "Grenoble",
+            },
             "postcode",
             "Un code postal français comporte 5 chiffres (par exemple 38000).",
         ),
@@ -264,7 +284,9 @@ def test_it_refuses_bad_new_structures(client, overrides, field, message):
 
 
 def test_it_offers_to_request_attachment_when_the_structure_exists(client):
-    membership = MainManagerFactory(structure__identifier=COMPANY_SIRET, structure__raison_sociale="Menuiserie Dauphinoise")
+    membership = MainManagerFactory(
+        structure__identifier=COMPANY_SIRET, structure__raison_sociale="Menuiserie Dauphinoise"
+    )
     post_step(client, "compte", account_data())
     choose(client, "nouvelle")
     response = post_new_structure(client)
@@ -274,7 +296,9 @@ def test_it_offers_to_request_attachment_when_the_structure_exists(client):
     ]
     html = response.content.decode()
     assert f'name="rattachement" value="{membership.structure.pk}"' in html
-    response = post_step(client, "nouvelle-structure", {}, captcha=None, extra={"rattachement": str(membership.structure.pk)})
+    response = post_step(
+        client, "nouvelle-structure", {}, captcha=None, extra={"rattachement": str(membership.structure.pk)}
+    )
     assert response["Location"] == step_url("fin")
     response = client.get(response["Location"])
     assert response["Location"] == reverse("registration_sent")
@@ -284,7 +308,9 @@ def test_it_offers_to_request_attachment_when_the_structure_exists(client):
     assert request.user.email == "claire.martin@menuiserie-martin.fr"
 
 
-def test_it_ends_the_wizard_on_a_request_and_tells_the_manager_after_activation(client, django_capture_on_commit_callbacks):
+def test_it_ends_the_wizard_on_a_request_and_tells_the_manager_after_activation(
+    client, django_capture_on_commit_callbacks
+):
     membership = MainManagerFactory(structure__identifier=COMPANY_SIRET, user__email="gerant@dauphinoise.fr")
     post_step(client, "compte", account_data())
     with django_capture_on_commit_callbacks(execute=True):
@@ -325,7 +351,8 @@ def test_it_refuses_a_second_request_or_one_for_a_structure_already_joined(clien
     client.force_login(supplier)
     response = choose(client, f"structure:{membership.structure.pk}", identifier=membership.structure.identifier)
     assert response.context["wizard"]["form"].non_field_errors() == [
-        "Vous avez déjà demandé un rattachement à cette structure : son gestionnaire principal ne l'a pas encore traité."
+        "Vous avez déjà demandé un rattachement à cette structure : son gestionnaire principal ne l'a pas encore "
+        "traité."
     ]
     client.force_login(membership.user)
     response = choose(client, f"structure:{membership.structure.pk}", identifier=membership.structure.identifier)
@@ -365,9 +392,10 @@ def test_it_asks_the_insee_directory_once_for_a_whole_registration(client, setti
         insee.get(f"https://api.insee.fr/api-sirene/3.11/siret/{siret}", json=answer)
         post_step(client, "compte", account_data())
         choose(client, "nouvelle", identifier="")
-        assert "Informations retrouvées dans le répertoire Sirene" in post_new_structure(
-            client, identifier=siret
-        ).content.decode()
+        assert (
+            "Informations retrouvées dans le répertoire Sirene"
+            in post_new_structure(client, identifier=siret).content.decode()
+        )
         assert post_new_structure(client, identifier=siret, verified=siret)["Location"] == step_url(
             "coordonnees-bancaires"
         )

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 
 EMAIL = "claire@menuiserie.fr"
 CODE_URL = reverse("login_code")
-MSG_WRONG = "Ce code n&#x27;est pas le bon. Vérifiez les 6 chiffres : seul le dernier code envoyé par courriel est valable."
+MSG_WRONG = (
+    "Ce code n&#x27;est pas le bon. Vérifiez les 6 chiffres : seul le dernier code envoyé par courriel est valable."
+)
 MSG_EXPIRED = (
     "Ce code a expiré : un code n&#x27;est valable que 10 minutes. "
     "Demandez un nouveau code avec le bouton « Recevoir un nouveau code »."
@@ -162,7 +164,10 @@ def test_it_locks_after_five_wrong_codes_with_the_time_to_wait(client, supplier)
 def test_it_sends_the_code_page_back_to_the_password_without_one(client, supplier):
     response = client.get(CODE_URL, follow=True)
     assert response.redirect_chain == [(reverse("login"), 302)]
-    assert "Saisissez d&#x27;abord votre adresse électronique de connexion et votre mot de passe." in response.content.decode()
+    assert (
+        "Saisissez d&#x27;abord votre adresse électronique de connexion et votre mot de passe."
+        in response.content.decode()
+    )
 
 
 def test_it_asks_for_the_password_again_after_fifteen_minutes(client, supplier):
@@ -171,7 +176,10 @@ def test_it_asks_for_the_password_again_after_fifteen_minutes(client, supplier):
     session[services.SESSION_PENDING] = {**session[services.SESSION_PENDING], "at": int(time.time()) - 16 * 60}
     session.save()
     response = client.post(CODE_URL, {"code": last_code_sent_to(EMAIL)}, follow=True)
-    assert "Le délai pour saisir le code est dépassé : saisissez à nouveau votre mot de passe." in response.content.decode()
+    assert (
+        "Le délai pour saisir le code est dépassé : saisissez à nouveau votre mot de passe."
+        in response.content.decode()
+    )
     assert not is_logged_in(client)
 
 

@@ -45,7 +45,9 @@ def test_it_asks_for_a_new_code_before_bank_details_after_fifteen_minutes(client
     assert "cette action demande un code de vérification récent" in html
     [message] = mail.outbox  # the code, e-mailed on arrival
     assert message.to == ["claire@menuiserie.fr"]
-    response = client.post(step_up_for(ADD_URL), {"code": last_code_sent_to("claire@menuiserie.fr"), "suivant": ADD_URL})
+    response = client.post(
+        step_up_for(ADD_URL), {"code": last_code_sent_to("claire@menuiserie.fr"), "suivant": ADD_URL}
+    )
     assert response["Location"] == ADD_URL
     assert client.get(ADD_URL).status_code == 200
 

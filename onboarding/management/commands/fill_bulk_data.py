@@ -42,50 +42,189 @@ from onboarding.models import SupplierProfile
 from structures.models import Membership, Structure
 
 ACTIVITIES = [
-    "Menuiserie", "Boulangerie", "Plomberie", "Électricité", "Peinture", "Imprimerie", "Traiteur",
-    "Paysages", "Nettoyage", "Transports", "Garage", "Librairie", "Fournitures", "Informatique",
-    "Architecture", "Maçonnerie", "Serrurerie", "Chauffage", "Signalétique", "Formation", "Conseil",
-    "Sécurité", "Audiovisuel", "Déménagements", "Ascenseurs", "Laboratoire", "Couverture", "Vitrerie",
+    "Menuiserie",
+    "Boulangerie",
+    "Plomberie",
+    "Électricité",
+    "Peinture",
+    "Imprimerie",
+    "Traiteur",
+    "Paysages",
+    "Nettoyage",
+    "Transports",
+    "Garage",
+    "Librairie",
+    "Fournitures",
+    "Informatique",
+    "Architecture",
+    "Maçonnerie",
+    "Serrurerie",
+    "Chauffage",
+    "Signalétique",
+    "Formation",
+    "Conseil",
+    "Sécurité",
+    "Audiovisuel",
+    "Déménagements",
+    "Ascenseurs",
+    "Laboratoire",
+    "Couverture",
+    "Vitrerie",
 ]
 PLACES = [
-    "Dauphinoise", "du Drac", "de l'Isère", "de Belledonne", "du Vercors", "de Chartreuse", "Alpine",
-    "du Grésivaudan", "du Trièves", "de l'Oisans", "Berriat", "de la Bastille", "du Voironnais",
-    "des Eaux-Claires", "de l'Île Verte", "Lesdiguières", "du Vieux Temple", "de Saint-Bruno",
+    "Dauphinoise",
+    "du Drac",
+    "de l'Isère",
+    "de Belledonne",
+    "du Vercors",
+    "de Chartreuse",
+    "Alpine",
+    "du Grésivaudan",
+    "du Trièves",
+    "de l'Oisans",
+    "Berriat",
+    "de la Bastille",
+    "du Voironnais",
+    "des Eaux-Claires",
+    "de l'Île Verte",
+    "Lesdiguières",
+    "du Vieux Temple",
+    "de Saint-Bruno",
 ]
 FORMS = ["", " SARL", " SAS", " SA", " EURL", " et Fils", " Services", " Associés"]
 ASSOCIATIONS = ["Association", "Amicale", "Club", "Compagnie", "Collectif", "Fédération"]
 LAST_NAMES = [
-    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
-    "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier",
-    "Morel", "Girard", "André", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martinez", "Benali",
-    "Chevalier", "Perrin", "Rousseau", "Fontaine", "N'Diaye", "Nguyen", "Da Silva", "Rossi", "Müller",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefèvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "André",
+    "Mercier",
+    "Dupont",
+    "Lambert",
+    "Bonnet",
+    "François",
+    "Martinez",
+    "Benali",
+    "Chevalier",
+    "Perrin",
+    "Rousseau",
+    "Fontaine",
+    "N'Diaye",
+    "Nguyen",
+    "Da Silva",
+    "Rossi",
+    "Müller",
 ]
 FIRST_NAMES = [
-    "Claire", "Julie", "Sophie", "Nathalie", "Élodie", "Amandine", "Camille", "Léa", "Chloé", "Inès",
-    "Thomas", "Lucas", "Mathieu", "Hervé", "Pierre", "Karim", "Nicolas", "Julien", "Antoine", "Hugo",
-    "Jean-Marc", "Anne-Sophie", "Marie", "Louis", "Fatima", "Yasmine", "Mohamed", "Paul", "Zoé", "Noé",
+    "Claire",
+    "Julie",
+    "Sophie",
+    "Nathalie",
+    "Élodie",
+    "Amandine",
+    "Camille",
+    "Léa",
+    "Chloé",
+    "Inès",
+    "Thomas",
+    "Lucas",
+    "Mathieu",
+    "Hervé",
+    "Pierre",
+    "Karim",
+    "Nicolas",
+    "Julien",
+    "Antoine",
+    "Hugo",
+    "Jean-Marc",
+    "Anne-Sophie",
+    "Marie",
+    "Louis",
+    "Fatima",
+    "Yasmine",
+    "Mohamed",
+    "Paul",
+    "Zoé",
+    "Noé",
 ]
 STREETS = [
-    "rue Félix Poulat", "cours Berriat", "avenue Alsace-Lorraine", "rue des Alliés", "quai Stéphane Jay",
-    "boulevard Joseph Vallier", "rue Thiers", "avenue Jean Jaurès", "rue Ampère", "chemin des Prés",
-    "place Grenette", "rue Lesdiguières", "avenue de Valence", "rue de la République", "cours Jean Jaurès",
-    "boulevard des Alpes", "rue Génissieu", "rue Servan", "avenue Ambroise Croizat", "rue de la Gare",
+    "rue Félix Poulat",
+    "cours Berriat",
+    "avenue Alsace-Lorraine",
+    "rue des Alliés",
+    "quai Stéphane Jay",
+    "boulevard Joseph Vallier",
+    "rue Thiers",
+    "avenue Jean Jaurès",
+    "rue Ampère",
+    "chemin des Prés",
+    "place Grenette",
+    "rue Lesdiguières",
+    "avenue de Valence",
+    "rue de la République",
+    "cours Jean Jaurès",
+    "boulevard des Alpes",
+    "rue Génissieu",
+    "rue Servan",
+    "avenue Ambroise Croizat",
+    "rue de la Gare",
 ]
 CITIES = [
-    ("38000", "Grenoble"), ("38100", "Grenoble"), ("38400", "Saint-Martin-d'Hères"), ("38130", "Échirolles"),
-    ("38240", "Meylan"), ("38600", "Fontaine"), ("38120", "Saint-Égrève"), ("38500", "Voiron"),
-    ("38320", "Eybens"), ("38170", "Seyssinet-Pariset"), ("38360", "Sassenage"), ("38700", "La Tronche"),
-    ("38300", "Bourgoin-Jallieu"), ("38200", "Vienne"), ("69002", "Lyon"), ("73000", "Chambéry"),
-    ("75011", "Paris"), ("74000", "Annecy"), ("26000", "Valence"), ("31000", "Toulouse"),
+    ("38000", "Grenoble"),
+    ("38100", "Grenoble"),
+    ("38400", "Saint-Martin-d'Hères"),
+    ("38130", "Échirolles"),
+    ("38240", "Meylan"),
+    ("38600", "Fontaine"),
+    ("38120", "Saint-Égrève"),
+    ("38500", "Voiron"),
+    ("38320", "Eybens"),
+    ("38170", "Seyssinet-Pariset"),
+    ("38360", "Sassenage"),
+    ("38700", "La Tronche"),
+    ("38300", "Bourgoin-Jallieu"),
+    ("38200", "Vienne"),
+    ("69002", "Lyon"),
+    ("73000", "Chambéry"),
+    ("75011", "Paris"),
+    ("74000", "Annecy"),
+    ("26000", "Valence"),
+    ("31000", "Toulouse"),
 ]
 BANKS = [  # bank code, branch code, BIC
-    ("30006", "00001", "AGRIFRPP"), ("30004", "00274", "BNPAFRPP"), ("30003", "01234", "SOGEFRPP"),
-    ("10278", "08900", "CMCIFR2A"), ("20041", "01007", "PSSTFRPP"), ("16606", "10012", "AGRIFRPP866"),
-    ("13825", "00200", "CEPAFRPP382"), ("18106", "00025", "AGRIFRPP881"), ("42559", "10000", "CCOPFRPP"),
+    ("30006", "00001", "AGRIFRPP"),
+    ("30004", "00274", "BNPAFRPP"),
+    ("30003", "01234", "SOGEFRPP"),
+    ("10278", "08900", "CMCIFR2A"),
+    ("20041", "01007", "PSSTFRPP"),
+    ("16606", "10012", "AGRIFRPP866"),
+    ("13825", "00200", "CEPAFRPP382"),
+    ("18106", "00025", "AGRIFRPP881"),
+    ("42559", "10000", "CCOPFRPP"),
 ]
 USER_AGENTS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 "
+    "Safari/605.1.15",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0 Safari/537.36",
 ]
 REJECTION_REASONS = [
@@ -94,8 +233,18 @@ REJECTION_REASONS = [
     "Le RIB joint est illisible : envoyez un document de votre banque au format PDF.",
 ]
 MONTHS = [
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-    "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 ]
 
 # The smallest valid one-page PDF: what every bulk RIB and signed mandate points to.
@@ -196,9 +345,13 @@ class DocumentTemplate:
         if key not in self.by_type:
             m = self.MARKERS
             probe_structure = Structure(
-                identifier_type=structure.identifier_type, identifier=m["identifier"],
-                raison_sociale=m["raison_sociale"], address=m["address"], postcode=m["postcode"],
-                city=m["city"], country=structure.country,
+                identifier_type=structure.identifier_type,
+                identifier=m["identifier"],
+                raison_sociale=m["raison_sociale"],
+                address=m["address"],
+                postcode=m["postcode"],
+                city=m["city"],
+                country=structure.country,
             )
             probe_user = get_user_model()(first_name=m["first_name"], last_name=m["last_name"], email=m["email"])
             html = texts.render_document(structure=probe_structure, signatory=probe_user, generated_at=generated_at)
@@ -206,9 +359,14 @@ class DocumentTemplate:
             self.by_type[key] = html
         html = self.by_type[key].replace(self.DATE_MARKER, french_date(generated_at))
         values = {
-            "raison_sociale": structure.raison_sociale, "identifier": structure.identifier,
-            "address": structure.address, "postcode": structure.postcode, "city": structure.city,
-            "first_name": user.first_name, "last_name": user.last_name, "email": user.email,
+            "raison_sociale": structure.raison_sociale,
+            "identifier": structure.identifier,
+            "address": structure.address,
+            "postcode": structure.postcode,
+            "city": structure.city,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "email": user.email,
         }
         for name, marker in self.MARKERS.items():
             html = html.replace(marker, escape(values[name]))
@@ -216,7 +374,9 @@ class DocumentTemplate:
 
 
 class Command(BaseCommand):
-    help = "Fill the database with COUNT realistic suppliers: structures, bank details, mandates, invoices (bulk inserts)."
+    help = (
+        "Fill the database with COUNT realistic suppliers: structures, bank details, mandates, invoices (bulk inserts)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--count", type=int, default=100_000)
@@ -257,7 +417,9 @@ class Command(BaseCommand):
 
     def _services(self):
         for code, name, engagement_required in SERVICES:
-            Service.objects.get_or_create(code=code, defaults={"name": name, "engagement_required": engagement_required})
+            Service.objects.get_or_create(
+                code=code, defaults={"name": name, "engagement_required": engagement_required}
+            )
         return list(Service.objects.filter(is_active=True).order_by("pk"))
 
     def _batch(self, rng, first_n, size, document, services):
@@ -272,8 +434,12 @@ class Command(BaseCommand):
             users.append(
                 User(
                     email=f"{first_name[0].lower()}.{slug}.{n}@fournisseur-{n % 997}.example",
-                    last_name=last, first_name=first_name, is_active=True, password=unusable,
-                    date_joined=joined, activated_at=joined + timedelta(minutes=rng.randint(2, 600)),
+                    last_name=last,
+                    first_name=first_name,
+                    is_active=True,
+                    password=unusable,
+                    date_joined=joined,
+                    activated_at=joined + timedelta(minutes=rng.randint(2, 600)),
                 )
             )
             postcode, city = rng.choice(CITIES)
@@ -294,19 +460,28 @@ class Command(BaseCommand):
                 name = f"{first_name} {last}"
             structures.append(
                 Structure(
-                    identifier_type=identifier_type, identifier=identifier, raison_sociale=name,
-                    address=address, postcode=postcode, city=city, country=country,
+                    identifier_type=identifier_type,
+                    identifier=identifier,
+                    raison_sociale=name,
+                    address=address,
+                    postcode=postcode,
+                    city=city,
+                    country=country,
                     verified_by_directory=identifier_type == "siret" and rng.random() < 0.9,
                     created_at=joined,
                 )
             )
         User.objects.bulk_create(users)
-        for user, structure in zip(users, structures):
+        for user, structure in zip(users, structures, strict=True):
             structure.created_by = user
             profiles.append(
                 SupplierProfile(
-                    user=user, address=structure.address, postcode=structure.postcode, city=structure.city,
-                    country=structure.country, phone=f"+3347{rng.randint(0, 9999999):07d}",
+                    user=user,
+                    address=structure.address,
+                    postcode=structure.postcode,
+                    city=structure.city,
+                    country=structure.country,
+                    phone=f"+3347{rng.randint(0, 9999999):07d}",
                     terms_accepted_at=user.date_joined,
                 )
             )
@@ -315,7 +490,7 @@ class Command(BaseCommand):
             Structure.objects.bulk_create(structures)
         Membership.objects.bulk_create(
             Membership(user=user, structure=structure, role=Membership.Role.MAIN_MANAGER)
-            for user, structure in zip(users, structures)
+            for user, structure in zip(users, structures, strict=True)
         )
         accounts = self._bank_accounts(rng, users, structures, now)
         mandates = self._mandates(rng, users, structures, now, document)
@@ -324,7 +499,7 @@ class Command(BaseCommand):
     def _bank_accounts(self, rng, users, structures, now):
         Status = BankAccount.Status
         accounts = []
-        for user, structure in zip(users, structures):
+        for user, structure in zip(users, structures, strict=True):
             bank, branch, bic = rng.choice(BANKS)
             iban = french_iban(bank, branch, structure.pk)
             sent = structure.created_at + timedelta(minutes=rng.randint(5, 90))
@@ -333,10 +508,18 @@ class Command(BaseCommand):
             reviewed = status != Status.PENDING
             accounts.append(
                 BankAccount(
-                    structure=structure, account_name=rng.choice(["Compte principal", "Compte courant", structure.raison_sociale[:100]]),
-                    country_code="FR", iban=iban, bic=bic, rib_file=SAMPLE_RIB, rib_original_name="RIB.pdf",
+                    structure=structure,
+                    account_name=rng.choice(["Compte principal", "Compte courant", structure.raison_sociale[:100]]),
+                    country_code="FR",
+                    iban=iban,
+                    bic=bic,
+                    rib_file=SAMPLE_RIB,
+                    rib_original_name="RIB.pdf",
                     rib_check_status=RibStatus.IBAN_FOUND if rng.random() < 0.85 else RibStatus.TO_REVIEW,
-                    rib_found_ibans=[iban], status=status, created_by=user, contact_email="",
+                    rib_found_ibans=[iban],
+                    status=status,
+                    created_by=user,
+                    contact_email="",
                     reviewed_at=sent + timedelta(days=rng.randint(1, 6)) if reviewed else None,
                     rejection_reason=rng.choice(REJECTION_REASONS) if status == Status.REJECTED else "",
                     created_at=sent,
@@ -349,7 +532,7 @@ class Command(BaseCommand):
     def _mandates(self, rng, users, structures, now, document):
         Status = BillingMandate.Status
         mandates = []
-        for user, structure in zip(users, structures):
+        for user, structure in zip(users, structures, strict=True):
             draw = rng.random()
             if draw < 0.80:
                 status, generated = Status.SIGNED, structure.created_at + timedelta(minutes=rng.randint(10, 120))
@@ -361,8 +544,12 @@ class Command(BaseCommand):
                 status, generated = Status.EXPIRED, structure.created_at + timedelta(minutes=30)
             html = document.render(structure, user, generated)
             mandate = BillingMandate(
-                structure=structure, signatory=user, status=status, template_version=texts.CURRENT_VERSION,
-                document_html=html, generated_at=generated,
+                structure=structure,
+                signatory=user,
+                status=status,
+                template_version=texts.CURRENT_VERSION,
+                document_html=html,
+                generated_at=generated,
             )
             if status == Status.SIGNED:
                 mandate.signed_at = generated + timedelta(minutes=rng.randint(3, 3000))
@@ -384,7 +571,7 @@ class Command(BaseCommand):
         """Invoices of the structures that may deposit (mandate signed, bank details validated)."""
         Status = Invoice.Status
         invoices = []
-        for user, structure, account, mandate in zip(users, structures, accounts, mandates):
+        for user, structure, account, mandate in zip(users, structures, accounts, mandates, strict=True):
             if mandate.status != BillingMandate.Status.SIGNED or account.status != BankAccount.Status.VALIDATED:
                 continue
             opened = max(mandate.signed_at, account.reviewed_at)
@@ -404,21 +591,30 @@ class Command(BaseCommand):
                 needs_engagement = service.engagement_required or rng.random() < 0.3
                 invoices.append(
                     Invoice(
-                        structure_id=structure.pk, number=number,
+                        structure_id=structure.pk,
+                        number=number,
                         issue_date=(deposited - timedelta(days=rng.randint(0, 15))).date(),
-                        amount_excl_tax=amount, vat_amount=vat, amount_incl_tax=amount + vat,
+                        amount_excl_tax=amount,
+                        vat_amount=vat,
+                        amount_incl_tax=amount + vat,
                         vat_rate=rate if entered else None,
                         description=f"Prestations {rng.choice(ACTIVITIES).lower()}" if entered else "",
-                        engagement_number=f"EJ{deposited.year}{rng.randint(0, 999_999):06d}" if needs_engagement else "",
-                        service_id=service.pk, bank_account_id=account.pk, file=SAMPLE_INVOICE,
+                        engagement_number=f"EJ{deposited.year}{rng.randint(0, 999_999):06d}"
+                        if needs_engagement
+                        else "",
+                        service_id=service.pk,
+                        bank_account_id=account.pk,
+                        file=SAMPLE_INVOICE,
                         original_name=f"facture-{number}.pdf",
                         sha256=hashlib.sha256(f"{structure.pk}:{number}".encode()).hexdigest(),
                         source=Invoice.Source.ENTERED if entered else Invoice.Source.DEPOSITED,
                         status=status,
-                        status_changed_at=deposited if status == Status.DEPOSITED
+                        status_changed_at=deposited
+                        if status == Status.DEPOSITED
                         else min(deposited + timedelta(days=rng.uniform(1, 40)), now),
                         rejection_reason=rng.choice(INVOICE_REJECTIONS) if status == Status.REJECTED else "",
-                        deposited_by_id=user.pk, deposited_at=deposited,
+                        deposited_by_id=user.pk,
+                        deposited_at=deposited,
                     )
                 )
         if invoices:
@@ -455,6 +651,13 @@ class Command(BaseCommand):
             cursor.execute(deposits, [Status.DEPOSITED, first_pk])
             cursor.execute(
                 last_changes,
-                [*previous_params, Status.COMPLETED, Status.REJECTED, Status.SUSPENDED, *INVOICE_SUSPENSIONS,
-                 first_pk, Status.DEPOSITED],
+                [
+                    *previous_params,
+                    Status.COMPLETED,
+                    Status.REJECTED,
+                    Status.SUSPENDED,
+                    *INVOICE_SUSPENSIONS,
+                    first_pk,
+                    Status.DEPOSITED,
+                ],
             )
