@@ -14,8 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum import numdb
 
-from onboarding.fields import country_field
-from onboarding.widgets import CachedOptionsSelect
+from core.forms import country_field
 from structures.identifiers import IdentifierType, normalize_identifier
 
 from .iban import bban_length, french_country_forms, split_iban, validate_bic, validate_iban_blocks
@@ -74,9 +73,6 @@ class BankAccountForm(forms.Form):
     it between steps and validates the form again at the end).
     """
 
-    # Its fields are the same for every visitor: rendered once while empty (onboarding/rendering.py).
-    cache_unbound_fields = True
-
     fieldsets = [
         (_("Compte bancaire"), ["account_name", "account_type"]),
         (_("Coordonnées bancaires"), ["country_code", "check_digits", "bban", "bic"]),
@@ -99,7 +95,7 @@ class BankAccountForm(forms.Form):
         help_text=_("Les 2 lettres par lesquelles commence l'IBAN (FR pour la France, Monaco et l'outre-mer)."),
         # A select of the IBAN countries, but validated by banking.iban: a code posted from
         # outside the list gets the module's precise message rather than « choix invalide ».
-        widget=CachedOptionsSelect(choices=iban_country_choices),
+        widget=forms.Select(choices=iban_country_choices),
         error_messages={"required": MSG_COUNTRY_CODE_REQUIRED},
     )
     check_digits = forms.CharField(
@@ -146,7 +142,7 @@ class BankAccountForm(forms.Form):
         max_length=BankAccount._meta.get_field("factor_raison_sociale").max_length,
         help_text=_("À remplir seulement si vos factures sont payées à une société d'affacturage."),
     )
-    factor_country = country_field(blank=True, label=_("Pays"), required=False, widget=CachedOptionsSelect)
+    factor_country = country_field(blank=True, label=_("Pays"), required=False)
     factor_identifier = forms.CharField(
         label=_("Identifiant"), required=False, max_length=100, help_text=_("SIRET pour un affactureur français.")
     )

@@ -21,11 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from core.storage import get_private_storage
 from structures.identifiers import IdentifierType
 
 from .iban import format_iban, mask_iban
 from .rib import RibStatus
-from .storage import get_private_storage
 
 REVIEW_PERMISSION = "banking.review_bankaccount"
 

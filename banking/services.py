@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.emails import send_email_on_commit
+from core.emails import send_email_on_commit
 from structures.models import Membership
 
 from .models import REVIEW_PERMISSION, BankAccount
@@ -100,7 +100,7 @@ def _alert_known_contacts(account, previous):
         "account": account,
         "structure": account.structure,
         "submitted_by": account.created_by,
-        "home_url": _absolute(reverse("home")),
+        "home_url": _absolute(reverse("onboarding:home")),
     }
     for email in sorted(recipients):  # one e-mail each: members do not see each other's address
         send_email_on_commit("bank_details_change", email, context)

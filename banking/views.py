@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from onboarding.security import enforce_rate_limit
+from core.files import serve_private_file
+from core.ratelimit import enforce_rate_limit
 from structures.models import Membership
 from structures.services import managed_structures
 from twofactor import services as twofactor_services
@@ -122,27 +123,17 @@ def detail(request, pk):
 @login_required
 @require_GET
 def rib(request, pk):
-    """The RIB file, to members of its structure and to finance staff; 404 for anyone else.
-
-    Sent as a download, with its original name, never through a public media URL.
-    """
+    """The RIB file, to members of its structure and to finance staff (core/files.py); 404 otherwise."""
     account = get_object_or_404(
         BankAccount.objects.annotate(
             is_member=Exists(Membership.objects.filter(structure=OuterRef("structure"), user=request.user))
         ).only("rib_file", "rib_original_name", "structure"),
         pk=pk,
     )
-    # Members first: the permission check costs queries that most requests do not need.
-    if not (account.is_member or request.user.has_perm(REVIEW_PERMISSION)):
-        raise Http404
-    try:
-        handle = account.rib_file.open("rb")
-    except FileNotFoundError:
-        logger.error("RIB file missing from storage for bank account %s", account.pk)
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=account.rib_original_name, content_type="application/pdf"
+    return serve_private_file(
+        request,
+        account.rib_file,
+        filename=account.rib_original_name,
+        is_member=account.is_member,
+        staff_permission=REVIEW_PERMISSION,
     )
-    # Also set by SecurityMiddleware by default; here it must not depend on a setting.
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -156,7 +156,7 @@ class Server:
                 PYTHON,
                 "-m",
                 "gunicorn",
-                "onboarding.wsgi:application",
+                "config.wsgi:application",
                 "--bind",
                 f"{HOST}:{self.port}",
                 "--workers",

@@ -314,12 +314,15 @@ class Journey:
 
     def sign(self):
         link = self.mailbox.link(self.email)
-        self.call("Lien du courriel : choix du mot de passe (GET)", "supplier", "GET", link)
+        # A new account chooses its password first, on stage A's page (onboarding.views.mandate_password).
+        password_page = "/activation/mandat/" + link.rstrip("/").rsplit("/", 1)[1] + "/"
+        self.call("Lien du courriel (GET)", "supplier", "GET", link, expect=(302,), location=password_page)
+        self.call("Lien du courriel : choix du mot de passe (GET)", "supplier", "GET", password_page)
         self.call(
             "Lien du courriel : mot de passe (POST)",
             "password",
             "POST",
-            link,
+            password_page,
             {"email": self.email, "new_password1": PASSWORD, "new_password2": PASSWORD},
             expect=(302,),
             location=link,

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 PRIVATE = tempfile.mkdtemp(prefix="mandate-benchmark-")
 os.environ.update(
-    DJANGO_SETTINGS_MODULE="onboarding.settings",
+    DJANGO_SETTINGS_MODULE="config.settings",
     SECRET_KEY=os.environ.get("SECRET_KEY", "benchmark-only-not-a-secret"),
     DJANGO_HTTPS="0",  # the test client speaks plain HTTP
     EMAIL_URL="memorymail://",

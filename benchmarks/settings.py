@@ -4,6 +4,6 @@
 environment variables as in production (DEBUG off, PostgreSQL or SQLite, file e-mails).
 """
 
-from onboarding.settings import *  # noqa: F403
+from config.settings import *  # noqa: F403
 
 BENCHMARK_FLOOR = True

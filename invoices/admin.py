@@ -95,7 +95,7 @@ class SupportingDocumentInline(ReadOnlyInline):
     def document_link(self, obj):
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">{}</a>',
-            reverse("invoice_document", args=[obj.invoice_id, obj.pk]),
+            reverse("invoices:document", args=[obj.invoice_id, obj.pk]),
             obj.original_name,
         )
 
@@ -204,7 +204,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     def file_link(self, obj):
         # The view checks the permission again; never a media URL.
         return format_html(
-            '<a href="{}" target="_blank" rel="noopener">{}</a>', reverse("invoice_download", args=[obj.pk]), _("PDF")
+            '<a href="{}" target="_blank" rel="noopener">{}</a>', reverse("invoices:download", args=[obj.pk]), _("PDF")
         )
 
     @admin.display(description=_("XML Factur-X"))

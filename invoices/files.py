@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from banking.rib import PdfRefusals, check_pdf_safety, first_pages_text
+from core.pdf import PdfRefusals, check_pdf_safety, first_pages_text
 
 from . import facturx
 

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
-from banking.storage import get_private_storage
+from core.storage import get_private_storage
 
 PROCESS_PERMISSION = "invoices.process_invoice"
 VIEW_PERMISSION = "invoices.view_invoice"

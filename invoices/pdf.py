@@ -1,17 +1,19 @@
 """The PDF of an invoice entered in the form (« Saisir »): A4, in French, rendered by WeasyPrint.
 
 What the supplier typed goes through the template's autoescaping. The stylesheet is inline and
-WeasyPrint gets the mandates' URL fetcher, which serves nothing but that app's static files:
-a value typed as `url(file:///etc/passwd)` or an intranet address fetches nothing.
+WeasyPrint's fetcher (core/pdf_rendering.py) serves nothing but this app's static folder: a
+value typed as `url(file:///etc/passwd)` or an intranet address fetches nothing.
 The PDF is a PDF/A-3b, the form Factur-X requires before its XML is embedded (facturx.py).
 """
 
+from pathlib import Path
+
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from weasyprint import HTML
 
-from mandates.pdf import BASE_URL, StaticFilesOnlyFetcher, font_config
-from mandates.texts import PARIS
+from core.pdf_rendering import PARIS, render_pdf
+
+STATIC_DIR = (Path(__file__).resolve().parent / "static").resolve()
 
 
 def render_invoice_html(entered, *, issued_at):
@@ -26,9 +28,4 @@ def render_invoice_html(entered, *, issued_at):
 
 
 def render_invoice_pdf(entered, *, issued_at):
-    html = HTML(
-        string=render_invoice_html(entered, issued_at=issued_at),
-        base_url=BASE_URL,
-        url_fetcher=StaticFilesOnlyFetcher(),
-    )
-    return html.write_pdf(pdf_variant="pdf/a-3b", font_config=font_config())
+    return render_pdf(render_invoice_html(entered, issued_at=issued_at), static_dir=STATIC_DIR, pdf_variant="pdf/a-3b")

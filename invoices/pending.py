@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 
-from onboarding.storage import wizard_file_storage
+from core.storage import wizard_file_storage
 
 from .facturx import FacturxInvoice
 

@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from banking.models import BankAccount
+from core.emails import send_email_on_commit
 from mandates.models import BillingMandate
 from mandates.services import MandateStatus, state_of
-from onboarding.emails import send_email_on_commit
 from structures.models import Membership
 
 from . import facturx
@@ -279,7 +279,7 @@ def _paris(moment):
 
 def _absolute(invoice):
     # E-mail links are built from SITE_URL, never from a request's Host header.
-    return settings.SITE_URL + reverse("invoice_detail", args=[invoice.pk])
+    return settings.SITE_URL + reverse("invoices:detail", args=[invoice.pk])
 
 
 # Following an invoice: the status machine

@@ -13,14 +13,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onboarding.security import enforce_rate_limit
+from core.files import serve_private_file
+from core.ratelimit import enforce_rate_limit
 from structures.models import Membership
 
 from . import facturx, pending, services
@@ -102,7 +103,7 @@ def deposit(request):
             except OSError:
                 _storage_failed(form)
             else:
-                return redirect("invoice_deposit_file", token=token)
+                return redirect("invoices:deposit_file", token=token)
     return render(
         request,
         "invoices/deposit.html",
@@ -126,7 +127,7 @@ def deposit_file(request, token):
     waiting = pending.get(request, token)
     if waiting is None:
         messages.error(request, _("Le fichier n'est plus disponible : déposez-le à nouveau."))
-        return redirect("invoice_deposit")
+        return redirect("invoices:deposit")
     structure = next((s for s in access.structures if s.pk == waiting.structure_id), None)
     if structure is None:
         raise Http404
@@ -157,13 +158,13 @@ def deposit_file(request, token):
             if error.field == "file":  # deposited meanwhile, from another tab
                 pending.discard(request, token)
                 messages.error(request, error.message)
-                return redirect(reverse("invoice_deposit") + f"?structure={structure.pk}")
+                return redirect(reverse("invoices:deposit") + f"?structure={structure.pk}")
             form.add_error(error.field if error.field in form.fields else None, error.message)
         except OSError:
             _storage_failed(form)
         else:
             pending.discard(request, token)
-            return redirect("invoice_acknowledgement", pk=invoice.pk)
+            return redirect("invoices:acknowledgement", pk=invoice.pk)
     return render(
         request,
         "invoices/deposit_file.html",
@@ -194,7 +195,7 @@ def enter(request):
             except OSError:
                 _storage_failed(form)
             else:
-                return redirect("invoice_acknowledgement", pk=invoice.pk)
+                return redirect("invoices:acknowledgement", pk=invoice.pk)
     return render(
         request,
         "invoices/enter.html",
@@ -266,39 +267,18 @@ def complete(request, pk):
         return _render_detail(request, invoice, form)
     else:
         messages.success(request, _("Les pièces sont ajoutées : la facture est « Complétée »."))
-    return redirect("invoice_detail", pk=invoice.pk)
+    return redirect("invoices:detail", pk=invoice.pk)
 
 
-def _visible(request, queryset, pk):
-    """For members of the invoice's structure and finance staff; 404 for anyone else."""
-    obj = get_object_or_404(
+def _member_annotated(request, queryset, pk):
+    """The row with `is_member`: whether the user is a member of its invoice's structure; 404 if none."""
+    structure = "structure" if queryset.model is Invoice else "invoice__structure"
+    return get_object_or_404(
         queryset.annotate(
-            is_member=Exists(
-                Membership.objects.filter(structure=OuterRef(_structure_path(queryset)), user=request.user)
-            )
+            is_member=Exists(Membership.objects.filter(structure=OuterRef(structure), user=request.user))
         ),
         pk=pk,
     )
-    # Members first: the permission check costs queries that most requests do not need.
-    if not (obj.is_member or (request.user.is_staff and request.user.has_perm(VIEW_PERMISSION))):
-        raise Http404
-    return obj
-
-
-def _structure_path(queryset):
-    return "structure" if queryset.model is Invoice else "invoice__structure"
-
-
-def _send_file(field_file, filename):
-    try:
-        handle = field_file.open("rb")
-    except (FileNotFoundError, ValueError):
-        logger.error("Invoice file missing from storage: %s", field_file.name)
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type="application/pdf")
-    # Also set by SecurityMiddleware by default; here it must not depend on a setting.
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @never_cache
@@ -306,15 +286,26 @@ def _send_file(field_file, filename):
 @require_GET
 def download(request, pk):
     """What was deposited (or generated), byte for byte, with its original name."""
-    invoice = _visible(request, Invoice.objects.only("file", "original_name", "structure"), pk)
-    return _send_file(invoice.file, invoice.original_name)
+    invoice = _member_annotated(request, Invoice.objects.only("file", "original_name", "structure"), pk)
+    return serve_private_file(
+        request,
+        invoice.file,
+        filename=invoice.original_name,
+        is_member=invoice.is_member,
+        staff_permission=VIEW_PERMISSION,
+    )
 
 
 @never_cache
 @login_required
 @require_GET
 def document(request, pk, document_pk):
-    document = _visible(
-        request, SupportingDocument.objects.filter(invoice_id=pk).only("file", "original_name", "invoice"), document_pk
+    documents = SupportingDocument.objects.filter(invoice_id=pk).only("file", "original_name", "invoice")
+    document = _member_annotated(request, documents, document_pk)
+    return serve_private_file(
+        request,
+        document.file,
+        filename=document.original_name,
+        is_member=document.is_member,
+        staff_permission=VIEW_PERMISSION,
     )
-    return _send_file(document.file, document.original_name)

@@ -21,7 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from banking.storage import get_private_storage
+from core.storage import get_private_storage
 
 VIEW_PERMISSION = "mandates.view_billingmandate"
 

@@ -26,8 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.emails import build_email, deliver, send_email_on_commit
-from onboarding.errors import ReasonError
+from core.emails import build_email, deliver, send_email_on_commit
+from core.errors import ReasonError
 from structures.models import Membership
 
 from . import texts

@@ -1,25 +1,24 @@
 """« Valider un mandat »: the page the e-mailed link opens.
 
 GET only shows (mail scanners follow links); POST acts. For an account the wizard created and
-that has no password yet, the link first asks for one (it proves the address, as stage A's
-activation link does), then shows the mandate. A link that cannot be used shows why, and
-changes nothing.
+that has no password yet, the link first sends to stage A's page that asks for one (the link
+proves the address, as the activation link does: onboarding.views.mandate_password), which
+comes back here. A link that cannot be used shows why, and changes nothing.
 """
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from onboarding import services as account_services
-from onboarding.security import enforce_rate_limit
+from core.ratelimit import enforce_rate_limit
 from twofactor import services as twofactor_services
-from twofactor.views import step_up_url
+from twofactor.decorators import step_up_url
 
 from . import services
 from .forms import SignForm
@@ -65,7 +64,7 @@ def sign(request, token):
     if not signatory.is_active:
         if signatory.has_usable_password():
             return _link_error(request, ACCOUNT_DISABLED)  # switched off by staff, not new
-        return _choose_password(request, mandate)
+        return redirect(reverse("onboarding:mandate_password", args=[token]))
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if not twofactor_services.is_fresh(request, twofactor_services.step_up_max_age(request.method)):
@@ -117,21 +116,6 @@ def step_up_url_redirect(request):
             _("Pour votre sécurité, confirmez d'abord votre identité avec un nouveau code, puis signez le mandat."),
         )
     return redirect(step_up_url(request.path))
-
-
-def _choose_password(request, mandate):
-    signatory = mandate.signatory
-    form = SetPasswordForm(signatory, data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = account_services.activate_account(signatory, form.cleaned_data["new_password1"])
-        except account_services.ActivationLinkError:
-            # Activated a moment ago (another tab, stage A's link): log in, then sign.
-            return redirect(request.path)
-        # The e-mailed link proved the address: it is this login's second factor.
-        twofactor_services.complete_login(request, user, twofactor_services.METHOD_EMAIL_LINK)
-        return redirect(request.path)
-    return render(request, "mandates/choose_password.html", {"form": form, "account": signatory, "mandate": mandate})
 
 
 def _cancel(request, mandate):

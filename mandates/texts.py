@@ -13,10 +13,10 @@ bytes. Dates are in Europe/Paris. The rendered HTML is stored with the mandate, 
 it was shown in needs no field of its own.
 """
 
-from zoneinfo import ZoneInfo
-
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+
+from core.pdf_rendering import PARIS
 
 CURRENT_VERSION = "2026-01"
 
@@ -28,8 +28,6 @@ TEMPLATES = {
         "en": "mandates/documents/mandat-2026-01.en.html",
     },
 }
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def document_language(signatory, version=CURRENT_VERSION):

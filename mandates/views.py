@@ -4,18 +4,19 @@ The signing page (« Valider un mandat »), reached from the e-mail, is in signi
 """
 
 import logging
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.files import serve_private_file
 from structures.models import Membership
 from structures.services import managed_structures
 
@@ -127,7 +128,7 @@ def resend(request, pk):
 @login_required
 @require_GET
 def pdf(request, pk):
-    """« Exporter au format PDF », for the structure's members and finance staff; 404 otherwise.
+    """« Exporter au format PDF », for the structure's members and finance staff (core/files.py).
 
     A signed mandate's stored PDF is sent unchanged; any other is rendered now, « non signé ».
     """
@@ -137,22 +138,12 @@ def pdf(request, pk):
         ),
         pk=pk,
     )
-    # Members first: the permission check costs queries that most requests do not need.
-    if not (mandate.is_member or (request.user.is_staff and request.user.has_perm(VIEW_PERMISSION))):
-        raise Http404
     filename = services.pdf_filename(mandate)
     if mandate.is_signed:
-        try:
-            handle = mandate.signed_pdf.open("rb")
-        except (FileNotFoundError, ValueError):
-            logger.error("Signed PDF missing from storage for billing mandate %s", mandate.pk)
-            raise Http404 from None
-        response = FileResponse(handle, as_attachment=True, filename=filename, content_type="application/pdf")
+        source = mandate.signed_pdf
     else:
-        response = HttpResponse(render_mandate_pdf(mandate), content_type="application/pdf")
-        response["Content-Disposition"] = content_disposition_header(
-            True, filename.removesuffix(".pdf") + "-non-signe.pdf"
-        )
-    # Also set by SecurityMiddleware by default; here it must not depend on a setting.
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+        source = partial(render_mandate_pdf, mandate)
+        filename = filename.removesuffix(".pdf") + "-non-signe.pdf"
+    return serve_private_file(
+        request, source, filename=filename, is_member=mandate.is_member, staff_permission=VIEW_PERMISSION
+    )

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import PendingEmail, SupplierProfile, User
+from .models import SupplierProfile, User
 
 admin.site.site_header = _("Ville de Grenoble — Fournisseurs")
 admin.site.site_title = _("Fournisseurs de la Ville de Grenoble")
@@ -87,17 +87,3 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     ]
-
-
-@admin.register(PendingEmail)
-class PendingEmailAdmin(admin.ModelAdmin):
-    list_display = ["subject", "recipient", "created_at", "attempts", "sent_at"]
-    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
-    search_fields = ["recipient", "subject"]
-    readonly_fields = [f.name for f in PendingEmail._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

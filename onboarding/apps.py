@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class OnboardingConfig(AppConfig):
     name = "onboarding"
     verbose_name = _("Inscription des fournisseurs")
-
-    def ready(self):
-        from . import checks, middleware  # noqa: F401  (registers the checks; the session clock)

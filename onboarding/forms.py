@@ -4,15 +4,14 @@ import phonenumbers
 from captcha.fields import CaptchaField
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from .fields import country_field
+from core.forms import country_field
+
 from .models import SupplierProfile
-from .widgets import CachedOptionsSelect
 
 FRENCH_POSTCODE = re.compile(r"^[0-9]{5}$")
 
@@ -31,10 +30,10 @@ def email_taken_message():
     return format_html(
         '{} <a href="{}">{}</a> {} <a href="{}">{}</a>.',
         _("Un compte existe déjà avec cette adresse électronique."),
-        reverse("login"),
+        reverse("twofactor:login"),
         _("Connectez-vous"),
         _("ou"),
-        reverse("password_reset"),
+        reverse("twofactor:password_reset"),
         _("réinitialisez votre mot de passe"),
     )
 
@@ -50,11 +49,6 @@ class AccountForm(forms.Form):
 
     The password is chosen after the e-mailed link proves the address (see DESIGN.md).
     """
-
-    # Its fields are the same for every visitor: rendered once while empty (onboarding/rendering.py),
-    # except the captcha, a new challenge at each display.
-    cache_unbound_fields = True
-    uncached_fields = ("captcha",)
 
     fieldsets = [
         (_("Informations générales"), ["email", "email_confirmation", "contact_email", "last_name", "first_name"]),
@@ -122,9 +116,7 @@ class AccountForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
     city = _profile_field("city", label=_("Ville"), widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
-    country = country_field(
-        label=_("Pays"), initial="FR", widget=CachedOptionsSelect(attrs={"autocomplete": "country"})
-    )
+    country = country_field(label=_("Pays"), initial="FR", widget=forms.Select(attrs={"autocomplete": "country"}))
     phone = forms.CharField(
         label=_("Téléphone"),
         max_length=30,
@@ -196,18 +188,6 @@ def to_e164(raw, region):
     if not phonenumbers.is_valid_number_for_region(number, region):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-class LoginForm(AuthenticationForm):
-    """Django's login form; the e-mail is not case-sensitive here, so the message must not say it is."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": _(
-            "Adresse électronique de connexion ou mot de passe incorrect. "
-            "Attention : le mot de passe distingue les majuscules des minuscules."
-        ),
-    }
 
 
 # « Mon compte »

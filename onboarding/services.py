@@ -9,10 +9,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .emails import send_email_on_commit
-from .errors import ReasonError
+from core.emails import send_email_on_commit
+from core.errors import ReasonError
+from structures import services as structure_services
+
 from .models import SupplierProfile
-from .signals import account_activated
 
 ACTIVATION_SALT = "onboarding.activation"
 
@@ -82,7 +83,7 @@ def activation_token(user):
 
 
 def activation_url(user):
-    return settings.SITE_URL + reverse("activate", args=[activation_token(user)])
+    return settings.SITE_URL + reverse("onboarding:activate", args=[activation_token(user)])
 
 
 def send_activation_email(user):
@@ -140,7 +141,8 @@ def activate_account(user, password):
     )
     if not updated:
         raise ActivationLinkError(ActivationLinkError.USED)
-    account_activated.send(sender=user.__class__, user=user)
+    # The address is proven now: the main managers of the structures it asked to join are told.
+    structure_services.notify_pending_requests(user)
     return user
 
 
@@ -185,7 +187,7 @@ def request_email_change(user, new_email):
         {
             "user": user,
             "new_email": new_email,
-            "url": settings.SITE_URL + reverse("confirm_email_change", args=[token]),
+            "url": settings.SITE_URL + reverse("onboarding:confirm_email_change", args=[token]),
             "valid_hours": EMAIL_CHANGE_MAX_AGE // 3600,
         },
         language=user.language,

@@ -73,7 +73,7 @@ def stage_states(user, dashboard, bank_state=None, mandate_state=None, structure
                 done=True,
                 status=_("Terminée"),
                 action_label=_("+ Demander un rattachement"),
-                action_url=reverse("request_attachment"),
+                action_url=reverse("structures:request_attachment"),
             )
         )
     elif dashboard.pending_requests:
@@ -91,7 +91,7 @@ def stage_states(user, dashboard, bank_state=None, mandate_state=None, structure
                 done=False,
                 status=_("À faire"),
                 action_label=_("+ Demander un rattachement"),
-                action_url=reverse("request_attachment"),
+                action_url=reverse("structures:request_attachment"),
             )
         )
     states.append(_bank_stage(bank_stage, dashboard, bank_state))

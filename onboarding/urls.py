@@ -1,50 +1,30 @@
-from django.conf import settings
-from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
+from django.urls import path, re_path
 
-from twofactor import views as twofactor_views
-
-from . import bench, views
+from . import views
 from .wizard import OnboardingWizard
 
-wizard = OnboardingWizard.as_view(url_name="onboarding_step", done_step_name="fin")
+app_name = "onboarding"
+
+wizard = OnboardingWizard.as_view(url_name="onboarding:wizard_step", done_step_name="fin")
 
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("conditions-generales/", views.terms, name="terms"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("inscription/courriel-envoye/", views.registration_sent, name="registration_sent"),
-    re_path(r"^inscription/(?P<step>[a-z-]+)/$", wizard, name="onboarding_step"),
-    path("inscription/", wizard, name="onboarding"),
+    re_path(r"^inscription/(?P<step>[a-z-]+)/$", wizard, name="wizard_step"),
+    path("inscription/", wizard, name="wizard"),
     path("activation/nouveau-lien/", views.resend_activation, name="resend_activation"),
     path("activation/<str:token>/", views.activate, name="activate"),
+    # The billing mandate's link, for an account without a password yet (mandates/signing.py).
+    path("activation/mandat/<str:token>/", views.mandate_password, name="mandate_password"),
     path("accueil/", views.home, name="home"),
-    path("coordonnees-bancaires/", include("banking.urls")),
-    path("mandats/", include("mandates.urls")),
-    path("factures/", include("invoices.urls")),
-    path("connexion/", twofactor_views.LoginView.as_view(), name="login"),
-    path("connexion/code/", twofactor_views.login_code, name="login_code"),
-    path("compte/", include("twofactor.urls")),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("mot-de-passe/oubli/", views.PasswordResetView.as_view(), name="password_reset"),
-    path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    # « Mon compte » (twofactor/urls.py): the addresses are the account's, stage A.
+    path("compte/adresse-de-connexion/", views.change_connection_email, name="change_connection_email"),
     path(
-        "mot-de-passe/nouveau/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
-        name="password_reset_confirm",
+        "compte/adresse-de-connexion/confirmer/<str:token>/",
+        views.confirm_email_change,
+        name="confirm_email_change",
     ),
-    path(
-        "mot-de-passe/modifie/",
-        auth_views.PasswordResetCompleteView.as_view(),
-        name="password_reset_complete",
-    ),
-    path("structures/", include("structures.urls")),
-    path("langue/", include("django.conf.urls.i18n")),
-    path("captcha/", include("captcha.urls")),
-    path("admin/", admin.site.urls),
+    path("compte/adresse-de-contact/", views.change_contact_email, name="change_contact_email"),
 ]
-# The benchmark's floor (onboarding/bench.py): only under benchmarks/settings.py, never in production.
-urlpatterns += (
-    [path("banc/plancher/", bench.floor, name="benchmark_floor")] if getattr(settings, "BENCHMARK_FLOOR", False) else []
-)

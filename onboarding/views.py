@@ -1,15 +1,19 @@
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from banking import services as banking_services
+from core.emails import has_pending_email
+from core.ratelimit import enforce_rate_limit
+from core.views import rate_limited_response
 from invoices import services as invoice_services
 from mandates import services as mandate_services
 from structures import services as structure_services
@@ -17,10 +21,8 @@ from twofactor import services as twofactor_services
 from twofactor.decorators import fresh_second_factor
 
 from . import services
-from .emails import has_pending_email
 from .forms import ConnectionEmailForm, ContactEmailForm
 from .models import SupplierProfile
-from .security import enforce_rate_limit, retry_minutes
 from .stages import STAGES, stage_states
 from .wizard import REGISTRATION_SESSION_KEY
 
@@ -40,7 +42,7 @@ def accessibility(request):
 def registration_sent(request):
     registration = request.session.get(REGISTRATION_SESSION_KEY)
     if not registration:
-        return redirect("landing")
+        return redirect("onboarding:landing")
     email = registration["email"]
     return render(
         request,
@@ -96,8 +98,38 @@ def activate(request, token):
             )
         # The e-mailed link proved the address: it is this login's second factor.
         twofactor_services.complete_login(request, user, twofactor_services.METHOD_EMAIL_LINK)
-        return redirect("home")
+        return redirect("onboarding:home")
     return render(request, "onboarding/activate.html", {"form": form, "account": user})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def mandate_password(request, token):
+    """The billing mandate's e-mailed link, for an account the wizard created: the password
+    first (the link proves the address, as the activation link does), then back to the link,
+    which shows the mandate to sign. Anything else is the signing page's to say."""
+    sign_url = reverse("mandates:sign", args=[token])
+    if request.method == "POST":
+        enforce_rate_limit(request, "mandate-signing")
+    try:
+        mandate = mandate_services.mandate_for_token(token)
+    except mandate_services.MandateLinkError:
+        return redirect(sign_url)
+    signatory = mandate.signatory
+    wrong_user = request.user.is_authenticated and request.user.pk != signatory.pk
+    if wrong_user or signatory.is_active or signatory.has_usable_password():
+        return redirect(sign_url)
+    form = SetPasswordForm(signatory, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.activate_account(signatory, form.cleaned_data["new_password1"])
+        except services.ActivationLinkError:
+            # Activated a moment ago (another tab, stage A's link): log in, then sign.
+            return redirect(sign_url)
+        # The e-mailed link proved the address: it is this login's second factor.
+        twofactor_services.complete_login(request, user, twofactor_services.METHOD_EMAIL_LINK)
+        return redirect(sign_url)
+    return render(request, "mandates/choose_password.html", {"form": form, "account": signatory, "mandate": mandate})
 
 
 @require_POST
@@ -142,34 +174,6 @@ def home(request):
             "second_factor": twofactor_services.factor_label(request.user),
         },
     )
-
-
-class PasswordResetView(auth_views.PasswordResetView):
-    """Django's view, with our e-mail templates and links built from SITE_URL, not the Host header."""
-
-    subject_template_name = "emails/password_reset_subject.txt"
-    email_template_name = "emails/password_reset.txt"
-    html_email_template_name = "emails/password_reset.html"
-    template_name = "registration/password_reset_form.html"
-
-    @property
-    def extra_email_context(self):
-        return {"site_url": settings.SITE_URL}
-
-    def post(self, request, *args, **kwargs):
-        enforce_rate_limit(request, "password-reset")
-        return super().post(request, *args, **kwargs)
-
-
-def rate_limited(request, exception):
-    """django-ratelimit's view: a page that says when to try again, with HTTP 429."""
-    return rate_limited_response(request, minutes=retry_minutes(getattr(request, "ratelimit_group", "")))
-
-
-def rate_limited_response(request, minutes):
-    response = render(request, "onboarding/rate_limited.html", {"minutes": minutes}, status=429)
-    response["Retry-After"] = str(minutes * 60)
-    return response
 
 
 # « Mon compte »: the addresses (the second factor's part is twofactor/views.py).
@@ -221,7 +225,7 @@ def change_connection_email(request):
                 )
                 % {"email": form.cleaned_data["email"]},
             )
-            return redirect("twofactor_account")
+            return redirect("twofactor:account")
     return render(request, "onboarding/change_connection_email.html", {"form": form})
 
 
@@ -250,7 +254,7 @@ def confirm_email_change(request, token):
             _("Votre adresse de connexion est désormais %(email)s : utilisez-la pour vous connecter.")
             % {"email": new_email},
         )
-        return redirect("twofactor_account")
+        return redirect("twofactor:account")
     return render(request, "onboarding/confirm_email_change.html", {"new_email": new_email})
 
 
@@ -270,5 +274,5 @@ def change_contact_email(request):
             request,
             _("Les notifications seront envoyées à %(email)s.") % {"email": new or request.user.email},
         )
-        return redirect("twofactor_account")
+        return redirect("twofactor:account")
     return render(request, "onboarding/change_contact_email.html", {"form": form})

@@ -18,6 +18,8 @@ from formtools.wizard.views import NamedUrlSessionWizardView
 from banking import services as banking_services
 from banking.forms import BankAccountForm
 from banking.rib import KnownRibCheck
+from core.ratelimit import enforce_rate_limit
+from core.storage import wizard_file_storage
 from mandates import services as mandate_services
 from mandates.forms import MandateGenerationForm, mandate_blocks
 from structures import services as structure_services
@@ -25,10 +27,8 @@ from structures.forms import NewStructureForm, StructureSearchForm
 from structures.models import Structure
 
 from .forms import AccountForm
-from .security import enforce_rate_limit
 from .services import AccountDetails, register_supplier
 from .stages import STAGES
-from .storage import wizard_file_storage
 
 ACCOUNT_STEP = "compte"
 STRUCTURE_STEP = "structure"
@@ -115,36 +115,6 @@ class OnboardingWizard(NamedUrlSessionWizardView):
             self.storage.extra_data = {**self.storage.extra_data, RIB_CHECK_KEY: form.rib_check_done.as_dict()}
         return super().process_step(form)
 
-    # The conditions, the new-structure step's initial values and the mandate step's blocks ask
-    # for the earlier steps' data several times a request, and validating them reads the
-    # database (the structure chosen, the e-mail's and the identifier's uniqueness): each of
-    # these steps' stored data is validated once per request, and the end's revalidation
-    # (formtools' render_done) reuses those forms.
-    VALIDATED_ONCE = (ACCOUNT_STEP, STRUCTURE_STEP, NEW_STRUCTURE_STEP)  # steps without files
-
-    def _validated_form(self, step):
-        """The step's form bound to its stored data, validated once per request and data."""
-        memo = self.__dict__.setdefault("_validated_forms", {})
-        data = self.storage.get_step_data(step)
-        if step not in memo or memo[step][0] != data:
-            form = self.get_form(step=step, data=data)
-            form.is_valid()
-            memo[step] = (data, form)
-        return memo[step][1]
-
-    def get_cleaned_data_for_step(self, step):
-        if step not in self.VALIDATED_ONCE:
-            return super().get_cleaned_data_for_step(step)
-        form = self._validated_form(step)
-        return form.cleaned_data if form.is_valid() else None
-
-    def get_form(self, step=None, data=None, files=None):
-        if getattr(self, "_revalidating", False) and step in self.VALIDATED_ONCE and not files:
-            validated = self.__dict__.get("_validated_forms", {}).get(step)
-            if validated is not None and validated[0] == data:
-                return validated[1]
-        return super().get_form(step, data, files)
-
     def get_form_initial(self, step):
         initial = super().get_form_initial(step)
         if step == NEW_STRUCTURE_STEP:
@@ -214,7 +184,7 @@ class OnboardingWizard(NamedUrlSessionWizardView):
 
     def _mandate_blocks(self):
         """The « Structure » and « Signataire » blocks from what the earlier steps hold."""
-        new_structure = self._validated_form(NEW_STRUCTURE_STEP)
+        new_structure = self.get_form(NEW_STRUCTURE_STEP, data=self.storage.get_step_data(NEW_STRUCTURE_STEP))
         if not new_structure.is_valid():
             return []
         details = new_structure.structure_details()
@@ -231,7 +201,6 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         return mandate_blocks(structure, signatory)
 
     def render_done(self, form, **kwargs):
-        self._revalidating = True
         try:
             return super().render_done(form, **kwargs)
         except FilesNotSaved:
@@ -303,7 +272,7 @@ class OnboardingWizard(NamedUrlSessionWizardView):
                 "requested": False,
                 "mandate": MANDATE_STEP in form_dict,
             }
-            return redirect("registration_sent")
+            return redirect("onboarding:registration_sent")
         except DatabaseError as error:
             # The database failed mid-way: the transaction rolled everything back.
             logger.exception("The wizard could not be saved")
@@ -311,7 +280,7 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         except structure_services.AttachmentError as error:
             # Only a race gets here (the form checked it): say it, lose nothing else.
             messages.error(self.request, error.message)
-            return redirect("home" if user.is_authenticated else "landing")
+            return redirect("onboarding:home" if user.is_authenticated else "onboarding:landing")
 
         summary = {
             "structure": outcome.structure.raison_sociale,
@@ -321,7 +290,7 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         }
         if not self.request.user.is_authenticated:
             self.request.session[REGISTRATION_SESSION_KEY] = {"email": user.email, **summary}
-            return redirect("registration_sent")
+            return redirect("onboarding:registration_sent")
         if outcome.created:
             messages.success(
                 self.request,
@@ -337,4 +306,4 @@ class OnboardingWizard(NamedUrlSessionWizardView):
                 _("Votre demande de rattachement à « %s » est envoyée à son gestionnaire principal.")
                 % summary["structure"],
             )
-        return redirect("home")
+        return redirect("onboarding:home")

@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class StructuresConfig(AppConfig):
     name = "structures"
     verbose_name = _("Structures")
-
-    def ready(self):
-        from . import signals  # noqa: F401  (connects the receivers)

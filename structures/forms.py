@@ -6,8 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.fields import country_field
-from onboarding.widgets import CachedOptionsSelect
+from core.forms import country_field
 
 from . import sirene
 from .identifiers import IdentifierType, normalize_identifier
@@ -183,9 +182,6 @@ class NewStructureForm(forms.Form):
     HAS_SIRET = "oui"
     NO_SIRET = "non"
 
-    # Its fields are the same for every visitor: rendered once while empty (onboarding/rendering.py).
-    cache_unbound_fields = True
-
     fieldsets = [
         (_("Identification"), ["has_siret", "identifier_type", "identifier"]),
         (_("Informations générales"), ["raison_sociale"]),
@@ -241,7 +237,7 @@ class NewStructureForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
-    country = country_field(label=_("Pays"), initial="FR", widget=CachedOptionsSelect)
+    country = country_field(label=_("Pays"), initial="FR")
     # The SIRET whose directory values were shown to the supplier (read-only) on the last page.
     verified = forms.CharField(required=False, max_length=14, widget=forms.HiddenInput)
 

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.emails import send_email_on_commit
+from core.emails import send_email_on_commit
 
 from . import sirene
 from .identifiers import IdentifierType

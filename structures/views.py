@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from onboarding.security import enforce_rate_limit
+from core.ratelimit import enforce_rate_limit
 from twofactor import services as twofactor_services
 from twofactor.decorators import fresh_second_factor
 
@@ -30,7 +30,7 @@ def request_attachment(request):
         if form.is_valid():
             if form.wants_new_structure:
                 query = urlencode({"siret": form.cleaned_data["siret"]}) if form.cleaned_data["siret"] else ""
-                return redirect(reverse("new_structure") + (f"?{query}" if query else ""))
+                return redirect(reverse("structures:new") + (f"?{query}" if query else ""))
             try:
                 outcome = services.join_structure(request.user, form.cleaned_data["structure"])
             except services.AttachmentError as error:
@@ -41,7 +41,7 @@ def request_attachment(request):
                     _("Votre demande de rattachement à « %s » est envoyée à son gestionnaire principal.")
                     % outcome.structure.raison_sociale,
                 )
-                return redirect("home")
+                return redirect("onboarding:home")
     else:
         form = StructureSearchForm(request.GET or None, user=request.user, searching=True)
     return render(
@@ -68,7 +68,7 @@ def new_structure(request):
                     _("Votre demande de rattachement à « %s » est envoyée à son gestionnaire principal.")
                     % structure.raison_sociale,
                 )
-            return redirect("home")
+            return redirect("onboarding:home")
         enforce_rate_limit(request, "directory-search")
         form = NewStructureForm(request.POST)
         if form.is_valid():
@@ -92,7 +92,7 @@ def new_structure(request):
                         )
                         % outcome.structure.raison_sociale,
                     )
-                return redirect("home")
+                return redirect("onboarding:home")
     else:
         initial = {}
         if request.GET.get("siret"):
@@ -137,7 +137,7 @@ def accept_request(request, pk):
             _("%(user)s est rattaché(e) à « %(structure)s ».")
             % {"user": attachment.user, "structure": attachment.structure.raison_sociale},
         )
-    return redirect("home")
+    return redirect("onboarding:home")
 
 
 @login_required
@@ -154,7 +154,7 @@ def refuse_request(request, pk):
             messages.success(
                 request, _("La demande de %s est refusée ; le demandeur en est informé.") % attachment.user
             )
-        return redirect("home")
+        return redirect("onboarding:home")
     return render(request, "structures/refuse_request.html", {"form": form, "attachment": attachment})
 
 
@@ -185,7 +185,7 @@ def hand_over(request, pk):
                 _("%(name)s est désormais gestionnaire principal de « %(structure)s » ; vous en restez membre.")
                 % {"name": new_manager.get_full_name(), "structure": structure.raison_sociale},
             )
-            return redirect("home")
+            return redirect("onboarding:home")
     return render(
         request,
         "structures/hand_over.html",

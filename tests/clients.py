@@ -36,7 +36,7 @@ def last_code_sent_to(email):
 
 def log_in_with_code(client, email, password=DEFAULT_PASSWORD, next_url=None):
     """« Se connecter » as a supplier does: the password, then the e-mailed code. The last response."""
-    url = reverse("login") + (f"?next={next_url}" if next_url else "")
+    url = reverse("twofactor:login") + (f"?next={next_url}" if next_url else "")
     response = client.post(url, {"username": email, "password": password})
-    assert response.status_code == 302 and response["Location"] == reverse("login_code"), response
-    return client.post(reverse("login_code"), {"code": last_code_sent_to(email.lower())})
+    assert response.status_code == 302 and response["Location"] == reverse("twofactor:login_code"), response
+    return client.post(reverse("twofactor:login_code"), {"code": last_code_sent_to(email.lower())})

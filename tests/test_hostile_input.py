@@ -74,7 +74,7 @@ def test_it_escapes_a_hostile_structure_everywhere_it_is_shown(client, kind, dja
     assert "\n" not in message.subject and "\r" not in message.subject
     assert message.bcc == []
     assert_escaped(message.alternatives[0][0])
-    html = client.get(reverse("registration_sent")).content.decode()
+    html = client.get(reverse("onboarding:registration_sent")).content.decode()
     assert_escaped(html)
 
 
@@ -97,6 +97,6 @@ def test_it_searches_hostile_text_without_a_500(client, kind):
     assert response.status_code == 200
     assert_escaped(response.content.decode())
     export = client.get(
-        reverse("structure_search_export"), {"identifier_type": "siret", "raison_sociale": HOSTILE[kind][:150]}
+        reverse("structures:search_export"), {"identifier_type": "siret", "raison_sociale": HOSTILE[kind][:150]}
     )
     assert export.status_code == 200

@@ -32,6 +32,7 @@ EXPECTED = {
     "Assistant — mandat : « Générer » (POST)": 4,
     "Assistant — fin : compte, structure, RIB, mandat créés (GET)": 17,
     "Courriel envoyé (GET)": 2,
+    "Lien du courriel (GET)": 2,
     "Lien du courriel : choix du mot de passe (GET)": 2,
     "Lien du courriel : mot de passe (POST)": 18,
     "Page de signature (GET)": 3,

@@ -9,7 +9,7 @@ MANAGEMENT_PREFIX = "onboarding_wizard"
 
 
 def step_url(step):
-    return reverse("onboarding_step", args=[step])
+    return reverse("onboarding:wizard_step", args=[step])
 
 
 def account_data(**overrides):

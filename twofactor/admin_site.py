@@ -42,8 +42,8 @@ class SecuredAdminSite(admin.AdminSite):
                     "d'authentification. Configurez la vôtre ci-dessous, puis vous y accéderez."
                 ),
             )
-            return redirect(f"{reverse('twofactor_authenticator')}?{urlencode({'suivant': next_url})}")
+            return redirect(f"{reverse('twofactor:authenticator')}?{urlencode({'suivant': next_url})}")
         messages.info(
             request, _("Pour ouvrir l'administration, saisissez le code de votre application d'authentification.")
         )
-        return redirect(f"{reverse('twofactor_step_up')}?{urlencode({'suivant': next_url})}")
+        return redirect(f"{reverse('twofactor:step_up')}?{urlencode({'suivant': next_url})}")

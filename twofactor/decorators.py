@@ -2,9 +2,18 @@ from functools import wraps
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from . import services
+
+# The step-up page's parameter: where to go once the code is given.
+NEXT_PARAMETER = "suivant"
+
+
+def step_up_url(next_url):
+    return f"{reverse('twofactor:step_up')}?{urlencode({NEXT_PARAMETER: next_url})}"
 
 
 def fresh_second_factor(view):
@@ -15,8 +24,6 @@ def fresh_second_factor(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if request.user.is_authenticated and not services.is_fresh(request, services.step_up_max_age(request.method)):
-            from .views import step_up_url
-
             if request.method not in ("GET", "HEAD"):
                 messages.warning(
                     request,

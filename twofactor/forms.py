@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -55,3 +56,15 @@ class AuthenticatorForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["code"].widget.attrs["inputmode"] = "numeric"
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form; the e-mail is not case-sensitive here, so the message must not say it is."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Adresse électronique de connexion ou mot de passe incorrect. "
+            "Attention : le mot de passe distingue les majuscules des minuscules."
+        ),
+    }

@@ -19,7 +19,7 @@ from binascii import unhexlify
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -30,9 +30,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from onboarding.emails import send_email, send_email_on_commit
-from onboarding.errors import ReasonError
-from onboarding.models import User
+from core.emails import send_email, send_email_on_commit
+from core.errors import ReasonError
 
 from .models import UsedCode
 
@@ -42,8 +41,9 @@ SESSION_METHOD = "twofactor_method"
 SESSION_TOTP_KEY = "twofactor_totp_key"
 SESSION_NEW_RECOVERY_CODES = "twofactor_recovery_codes"
 
-METHOD_EMAIL = User.SECOND_FACTOR_EMAIL  # a code e-mailed to the connection address
-METHOD_TOTP = User.SECOND_FACTOR_TOTP  # an authenticator app
+# The values of User.second_factor (onboarding.models), which says which factor a login asks for.
+METHOD_EMAIL = "email"  # a code e-mailed to the connection address
+METHOD_TOTP = "totp"  # an authenticator app
 METHOD_RECOVERY = "recovery"  # one of the recovery codes
 METHOD_EMAIL_LINK = "email-link"  # the e-mailed activation or mandate link: it proves the address too
 
@@ -115,7 +115,7 @@ def pending_login(request):
     if time.time() - pending.get("at", 0) > settings.TWOFACTOR_PENDING_MAX_AGE:
         del request.session[SESSION_PENDING]
         raise PendingLoginError(PendingLoginError.EXPIRED)
-    user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    user = get_user_model().objects.filter(pk=pending["user"], is_active=True).first()
     if user is None:
         del request.session[SESSION_PENDING]
         raise PendingLoginError(PendingLoginError.MISSING)
@@ -392,3 +392,12 @@ def notify(user, event, *, to=None, **details):
             },
             language=user.language,
         )
+
+
+# --- Lockout (django-axes) ---------------------------------------------------------------
+
+
+def axes_username(request, credentials=None):
+    """The login typed, as the app compares it: lockouts count per account whatever the case."""
+    value = (credentials or {}).get("username") or request.POST.get("username", "")
+    return value.strip().lower()

@@ -3,30 +3,29 @@
 import segno
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import signals
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from onboarding.forms import LoginForm
-from onboarding.models import SupplierProfile
-from onboarding.security import enforce_rate_limit
+from core.ratelimit import enforce_rate_limit
 
 from . import services
-from .decorators import fresh_second_factor
-from .forms import AuthenticatorForm, CodeForm
+from .decorators import NEXT_PARAMETER, fresh_second_factor, step_up_url
+from .forms import AuthenticatorForm, CodeForm, LoginForm
 from .services import Outcome
 
 RESEND = "renvoyer"
-NEXT_PARAMETER = "suivant"
 
 
 def outcome_message(outcome, user):
@@ -70,7 +69,7 @@ def outcome_message(outcome, user):
     return _("Saisissez les 6 chiffres du code reçu par courriel (par exemple 123456).")
 
 
-def _safe_next(request, value, default="home"):
+def _safe_next(request, value, default="onboarding:home"):
     if value and url_has_allowed_host_and_scheme(value, {request.get_host()}, request.is_secure()):
         return value
     return reverse(default)
@@ -132,7 +131,7 @@ class LoginView(auth_views.LoginView):
         services.start_pending_login(self.request, user, user.backend, self.get_success_url())
         if not services.uses_authenticator(user):
             services.send_email_code(user)
-        return redirect("login_code")
+        return redirect("twofactor:login_code")
 
 
 @never_cache
@@ -150,11 +149,11 @@ def login_code(request):
             messages.info(
                 request, _("Saisissez d'abord votre adresse électronique de connexion et votre mot de passe.")
             )
-        return redirect("login")
+        return redirect("twofactor:login")
 
     form = CodeForm(request.POST or None, user=user)
     if request.method == "POST":
-        method, response = _post_code(request, user, form, reverse("login_code"))
+        method, response = _post_code(request, user, form, reverse("twofactor:login_code"))
         if response:
             return response
         if method:
@@ -178,10 +177,6 @@ def _after_recovery_code(request, user, method):
             )
             % {"left": services.recovery_codes_left(user)},
         )
-
-
-def step_up_url(next_url):
-    return f"{reverse('twofactor_step_up')}?{urlencode({NEXT_PARAMETER: next_url})}"
 
 
 @never_cache
@@ -236,9 +231,17 @@ def account(request):
             "by_app": by_app,
             "recovery_codes_left": services.recovery_codes_left(user) if by_app else None,
             # Suppliers only (staff have no profile): None hides the line.
-            "contact_email": SupplierProfile.objects.filter(user=user).values_list("contact_email", flat=True).first(),
+            "contact_email": _contact_email(user),
         },
     )
+
+
+def _contact_email(user):
+    """The supplier's contact address ("" when none); None for staff, who have no profile."""
+    try:
+        return user.profile.contact_email
+    except ObjectDoesNotExist:
+        return None
 
 
 @never_cache
@@ -276,7 +279,7 @@ def authenticator(request):
                         "demandé après votre mot de passe."
                     ),
                 )
-                return redirect("twofactor_recovery_codes")
+                return redirect("twofactor:recovery_codes")
     uri = services.totp_uri(user, key)
     qr = segno.make(uri, error="m")
     return render(
@@ -318,9 +321,9 @@ def recovery_codes(request):
 @fresh_second_factor
 def _regenerate_recovery_codes(request):
     if not services.uses_authenticator(request.user):
-        return redirect("twofactor_account")
+        return redirect("twofactor:account")
     request.session[services.SESSION_NEW_RECOVERY_CODES] = services.regenerate_recovery_codes(request.user)
-    return redirect("twofactor_recovery_codes")
+    return redirect("twofactor:recovery_codes")
 
 
 @login_required
@@ -337,4 +340,22 @@ def remove_authenticator(request):
                 "connexion."
             ),
         )
-    return redirect("twofactor_account")
+    return redirect("twofactor:account")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's view, with our e-mail templates and links built from SITE_URL, not the Host header."""
+
+    subject_template_name = "emails/password_reset_subject.txt"
+    email_template_name = "emails/password_reset.txt"
+    html_email_template_name = "emails/password_reset.html"
+    template_name = "registration/password_reset_form.html"
+    success_url = reverse_lazy("twofactor:password_reset_done")
+
+    @property
+    def extra_email_context(self):
+        return {"site_url": settings.SITE_URL}
+
+    def post(self, request, *args, **kwargs):
+        enforce_rate_limit(request, "password-reset")
+        return super().post(request, *args, **kwargs)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import banking.models
-import banking.storage
+import core.storage
 
 
 class Migration(migrations.Migration):
@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                     "rib_file",
                     models.FileField(
                         max_length=255,
-                        storage=banking.storage.get_private_storage,
+                        storage=core.storage.get_private_storage,
                         upload_to=banking.models.rib_upload_to,
                         verbose_name="RIB",
                     ),

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import banking.storage
+import core.storage
 import invoices.models
 
 
@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
                     "file",
                     models.FileField(
                         max_length=255,
-                        storage=banking.storage.get_private_storage,
+                        storage=core.storage.get_private_storage,
                         upload_to=invoices.models.invoice_upload_to,
                         verbose_name="fichier",
                     ),
@@ -243,7 +243,7 @@ class Migration(migrations.Migration):
                     "file",
                     models.FileField(
                         max_length=255,
-                        storage=banking.storage.get_private_storage,
+                        storage=core.storage.get_private_storage,
                         upload_to=invoices.models.document_upload_to,
                         verbose_name="fichier",
                     ),

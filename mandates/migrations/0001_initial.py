@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import banking.storage
+import core.storage
 import mandates.models
 
 
@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
                     models.FileField(
                         blank=True,
                         max_length=255,
-                        storage=banking.storage.get_private_storage,
+                        storage=core.storage.get_private_storage,
                         upload_to=mandates.models.signed_pdf_upload_to,
                         verbose_name="PDF signé",
                     ),

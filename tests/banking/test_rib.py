@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from banking.rib import (
-    MAX_PDF_OBJECTS,
     MAX_RIB_SIZE,
     KnownRibCheck,
     RibCheck,
@@ -17,6 +16,7 @@ from banking.rib import (
     check_rib_once,
     find_ibans,
 )
+from core.pdf import MAX_PDF_OBJECTS
 from tests.banking import pdfs
 
 RIB_IBAN = "FR7630006000011234567890189"

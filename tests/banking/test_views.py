@@ -79,7 +79,7 @@ def test_it_shows_the_add_page_to_a_main_manager(client, manager, django_assert_
 def test_it_sends_anonymous_visitors_to_the_login_page(client):
     response = client.get(ADD_URL)
     assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert response.url.startswith(reverse("twofactor:login"))
 
 
 def test_it_refuses_the_page_to_a_member_who_is_not_main_manager(client):

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 
 from banking import rib
 from banking.models import BankAccount
-from onboarding.storage import wizard_file_storage
+from core.storage import wizard_file_storage
 from structures.models import Structure
 from tests.banking.pdfs import OTHER_IBAN, png_bytes, rib_pdf
 from tests.wizard import (

@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from tests.invoices.pdfs import ISSUE_DATE
 
-DEPOSIT_URL = reverse("invoice_deposit")
-ENTER_URL = reverse("invoice_enter")
+DEPOSIT_URL = reverse("invoices:deposit")
+ENTER_URL = reverse("invoices:enter")
 
 
 def upload(client, data, name="facture.pdf"):

@@ -63,7 +63,7 @@ def test_it_takes_an_invoice_through_every_status_with_the_supplier_told_each_ti
     assert len(mailoutbox) == 4
     # The supplier sees each change on the invoice's page.
     client.force_login(supplier)
-    html = page(client.get(reverse("invoice_detail", args=[invoice.pk])))
+    html = page(client.get(reverse("invoices:detail", args=[invoice.pk])))
     for line in (
         "Déposée → Mise à disposition",
         "Mise à disposition → Service fait",
@@ -123,7 +123,7 @@ def test_it_shows_the_file_and_the_facturx_data(staff, invoice):
     invoice.facturx_profile = "en16931"
     invoice.save()
     html = staff.get(change_url(invoice)).content.decode()
-    assert f'href="{reverse("invoice_download", args=[invoice.pk])}"' in html
+    assert f'href="{reverse("invoices:download", args=[invoice.pk])}"' in html
     assert "&lt;ram:ID&gt;F-2026-001&lt;/ram:ID&gt;" in html  # shown, escaped
     assert "en16931" in html
 

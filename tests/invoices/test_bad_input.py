@@ -50,9 +50,9 @@ def test_it_refuses_without_a_signed_mandate(client, traits, message, url):
 
 def test_it_hides_another_structures_invoice(logged_in):
     other = InvoiceFactory()
-    for name in ("invoice_detail", "invoice_acknowledgement", "invoice_download"):
+    for name in ("invoices:detail", "invoices:acknowledgement", "invoices:download"):
         assert logged_in.get(reverse(name, args=[other.pk])).status_code == 404
-    assert logged_in.post(reverse("invoice_complete", args=[other.pk])).status_code == 404
+    assert logged_in.post(reverse("invoices:complete", args=[other.pk])).status_code == 404
 
 
 # The city's data, in both ways in

@@ -5,9 +5,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.storage import wizard_file_storage
 from invoices import pending
 from invoices.models import Invoice
-from onboarding.storage import wizard_file_storage
 from tests.factories import BankAccountFactory, BillingMandateFactory, MembershipFactory
 from tests.invoices import pdfs
 from tests.invoices.conftest import SIRET
@@ -34,7 +34,7 @@ def test_it_deposits_a_plain_pdf_in_two_steps(
     with django_capture_on_commit_callbacks(execute=True):
         response = logged_in.post(response["Location"], invoice_data(service, account))
     invoice = Invoice.objects.get()
-    assert response["Location"] == reverse("invoice_acknowledgement", args=[invoice.pk])
+    assert response["Location"] == reverse("invoices:acknowledgement", args=[invoice.pk])
     assert (invoice.status, invoice.source, invoice.structure, invoice.bank_account) == (
         "deposee",
         "deposee",
@@ -124,7 +124,7 @@ def test_it_keeps_the_page_of_the_second_step_within_its_query_budget(logged_in,
 
 
 def test_it_asks_again_for_a_file_no_longer_waiting(logged_in):
-    response = logged_in.get(reverse("invoice_deposit_file", args=["inconnu"]), follow=True)
+    response = logged_in.get(reverse("invoices:deposit_file", args=["inconnu"]), follow=True)
     assert response.redirect_chain[-1][0] == DEPOSIT_URL
     assert "Le fichier n&#x27;est plus disponible : déposez-le à nouveau." in response.content.decode()
 
@@ -151,7 +151,7 @@ def test_it_lets_a_member_choose_among_several_structures(client, supplier, stru
 def test_it_hides_the_structures_of_others(logged_in, structure):
     someone_else = BillingMandateFactory(signed=True).structure
     assert logged_in.get(DEPOSIT_URL, {"structure": someone_else.pk}).status_code == 404
-    assert logged_in.get(reverse("invoice_enter"), {"structure": someone_else.pk}).status_code == 404
+    assert logged_in.get(reverse("invoices:enter"), {"structure": someone_else.pk}).status_code == 404
 
 
 def test_it_asks_for_validated_bank_details_first(client, service):

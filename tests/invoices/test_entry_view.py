@@ -27,7 +27,7 @@ def stored(invoice):
 
 
 def test_it_shows_the_entry_form(logged_in, service, django_assert_num_queries):
-    logged_in.get(reverse("home"))  # the session's first request writes it; not this page's cost
+    logged_in.get(reverse("onboarding:home"))  # the session's first request writes it; not this page's cost
     # Session, user, memberships, mandates, whether there are bank details, the services; the bank
     # details twice: with no empty choice, Django reads the first one for the `required` attribute.
     with django_assert_num_queries(8):
@@ -44,7 +44,7 @@ def test_it_issues_an_entered_invoice_as_a_valid_facturx_pdf(
     with django_capture_on_commit_callbacks(execute=True):
         response = logged_in.post(ENTER_URL, entry_data(engagement_service, account, engagement_number="ENG-2026-7"))
     invoice = Invoice.objects.get()
-    assert response["Location"] == reverse("invoice_acknowledgement", args=[invoice.pk])
+    assert response["Location"] == reverse("invoices:acknowledgement", args=[invoice.pk])
     assert (invoice.source, invoice.status, invoice.facturx_profile) == ("saisie", "deposee", "en16931")
     assert (str(invoice.vat_rate), invoice.description) == ("20.00", "Pose de 4 fenêtres, école Jean Jaurès")
     assert invoice.original_name == "facture-F-2026-001.pdf"

@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from facturx import generate_cii_xml
 
-from banking.rib import RIB_REFUSALS, check_pdf_safety
+from banking.rib import RIB_REFUSALS
+from core.pdf import check_pdf_safety
 from invoices import facturx
 from invoices.files import check_invoice_file
 from tests.factories import InvoiceFactory

@@ -38,9 +38,9 @@ def test_it_lists_the_invoices_of_the_users_structures(
         service=ServiceFactory(code="ECOLES", name="Écoles"),
     )
     InvoiceFactory(number="F-ETRANGERE")  # another structure's
-    logged_in.get(reverse("home"))  # the session's first request writes it; not this page's cost
+    logged_in.get(reverse("onboarding:home"))  # the session's first request writes it; not this page's cost
     with django_assert_num_queries(4):  # session, user, count, the invoices with structure and service
-        response = logged_in.get(reverse("invoice_list"))
+        response = logged_in.get(reverse("invoices:list"))
     html = page(response)
     assert "<h1>Factures émises</h1>" in html
     assert html.index("F-2026-002") < html.index("F-2026-001")  # newest first
@@ -53,18 +53,18 @@ def test_it_lists_the_invoices_of_the_users_structures(
 def test_it_pages_a_long_list(logged_in, structure, account, service):
     for n in range(26):
         InvoiceFactory(structure=structure, bank_account=account, service=service, number=f"F-{n:03d}")
-    html = page(logged_in.get(reverse("invoice_list")))
+    html = page(logged_in.get(reverse("invoices:list")))
     assert "Page 1 sur 2" in html and html.count('<td data-label="Numéro">') == 25
-    assert page(logged_in.get(reverse("invoice_list"), {"page": "2"})).count('<td data-label="Numéro">') == 1
+    assert page(logged_in.get(reverse("invoices:list"), {"page": "2"})).count('<td data-label="Numéro">') == 1
 
 
 def test_it_shows_an_invoice_with_its_history(logged_in, invoice, finance, django_assert_num_queries):
     services.change_status(invoice, Status.MADE_AVAILABLE, by=finance)
     services.change_status(invoice, Status.SUSPENDED, by=finance, comment="Le bon de livraison signé.")
-    logged_in.get(reverse("home"))
+    logged_in.get(reverse("onboarding:home"))
     # Session, user, the invoice with its structure, service and bank details, its history, its documents.
     with django_assert_num_queries(5):
-        response = logged_in.get(reverse("invoice_detail", args=[invoice.pk]))
+        response = logged_in.get(reverse("invoices:detail", args=[invoice.pk]))
     html = page(response)
     assert "<h1>Facture n° F-2026-001</h1>" in html
     assert "<h2>Pièces demandées</h2>\n    <p>Le bon de livraison signé.</p>" in html
@@ -73,12 +73,12 @@ def test_it_shows_an_invoice_with_its_history(logged_in, invoice, finance, djang
     assert '<td data-label="Statut">Déposée → Mise à disposition</td>' in html
     assert '<td data-label="Statut">Mise à disposition → Suspendue</td>' in html
     assert html.count('<td data-label="Par">Services financiers de la Ville</td>') == 2
-    assert f'href="{reverse("invoice_download", args=[invoice.pk])}"' in html
+    assert f'href="{reverse("invoices:download", args=[invoice.pk])}"' in html
 
 
 def test_it_shows_why_an_invoice_was_rejected(logged_in, invoice, finance):
     services.change_status(invoice, Status.REJECTED, by=finance, comment="Montant différent du bon de commande.")
-    html = page(logged_in.get(reverse("invoice_detail", args=[invoice.pk])))
+    html = page(logged_in.get(reverse("invoices:detail", args=[invoice.pk])))
     assert "<h2>Facture rejetée</h2>\n    <p>Montant différent du bon de commande.</p>" in html
     assert "Une facture corrigée doit porter un nouveau numéro." in html
 
@@ -86,7 +86,7 @@ def test_it_shows_why_an_invoice_was_rejected(logged_in, invoice, finance):
 def test_it_serves_the_file_to_members_with_safe_headers(client, invoice, structure):
     member = MembershipFactory(structure=structure).user
     client.force_login(member)
-    response = client.get(reverse("invoice_download", args=[invoice.pk]))
+    response = client.get(reverse("invoices:download", args=[invoice.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="facture.pdf"'
@@ -96,17 +96,17 @@ def test_it_serves_the_file_to_members_with_safe_headers(client, invoice, struct
 
 def test_it_serves_the_file_to_finance_staff_only(client, invoice, finance):
     client.force_login(finance)
-    assert client.get(reverse("invoice_download", args=[invoice.pk])).status_code == 200
+    assert client.get(reverse("invoices:download", args=[invoice.pk])).status_code == 200
     client.force_login(UserFactory(is_staff=True))
-    assert client.get(reverse("invoice_download", args=[invoice.pk])).status_code == 404
+    assert client.get(reverse("invoices:download", args=[invoice.pk])).status_code == 404
     client.force_login(UserFactory())
-    assert client.get(reverse("invoice_download", args=[invoice.pk])).status_code == 404
-    assert client.get(reverse("invoice_detail", args=[invoice.pk])).status_code == 404
+    assert client.get(reverse("invoices:download", args=[invoice.pk])).status_code == 404
+    assert client.get(reverse("invoices:detail", args=[invoice.pk])).status_code == 404
 
 
 def test_it_answers_404_when_the_file_is_missing(logged_in, invoice):
     invoice.file.storage.delete(invoice.file.name)
-    assert logged_in.get(reverse("invoice_download", args=[invoice.pk])).status_code == 404
+    assert logged_in.get(reverse("invoices:download", args=[invoice.pk])).status_code == 404
 
 
 def test_it_lets_the_supplier_add_the_documents_asked(
@@ -119,7 +119,7 @@ def test_it_lets_the_supplier_add_the_documents_asked(
     ]
     with django_capture_on_commit_callbacks(execute=True):
         response = logged_in.post(
-            reverse("invoice_complete", args=[invoice.pk]),
+            reverse("invoices:complete", args=[invoice.pk]),
             {"files": files, "comment": "Signé par l'école."},
             follow=True,
         )
@@ -128,7 +128,7 @@ def test_it_lets_the_supplier_add_the_documents_asked(
     assert '<td data-label="Statut">Suspendue → Complétée</td>' in html
     documents = list(Invoice.objects.get().documents.order_by("pk"))
     assert [d.original_name for d in documents] == ["bon-de-livraison.pdf", "scan-signe.pdf"]
-    document_url = reverse("invoice_document", args=[invoice.pk, documents[0].pk])
+    document_url = reverse("invoices:document", args=[invoice.pk, documents[0].pk])
     assert f'href="{document_url}"' in html
     assert b"".join(logged_in.get(document_url).streaming_content) == pdfs.plain_pdf("BL-1")
     assert "au statut « Complétée »" in mailoutbox[-1].body
@@ -136,7 +136,7 @@ def test_it_lets_the_supplier_add_the_documents_asked(
 
 def test_it_refuses_documents_that_are_not_safe_pdfs(logged_in, invoice, finance):
     services.change_status(invoice, Status.SUSPENDED, by=finance, comment="Le bon de livraison signé.")
-    url = reverse("invoice_complete", args=[invoice.pk])
+    url = reverse("invoices:complete", args=[invoice.pk])
     html = page(logged_in.post(url, {"files": [SimpleUploadedFile("bon.exe", b"MZ")]}))
     assert "Ce fichier n'est pas un PDF : joignez les pièces demandées au format PDF." in html
     html = page(logged_in.post(url, {}))
@@ -146,7 +146,7 @@ def test_it_refuses_documents_that_are_not_safe_pdfs(logged_in, invoice, finance
 
 def test_it_adds_nothing_to_an_invoice_no_longer_suspended(logged_in, invoice):
     response = logged_in.post(
-        reverse("invoice_complete", args=[invoice.pk]),
+        reverse("invoices:complete", args=[invoice.pk]),
         {"files": [SimpleUploadedFile("b.pdf", pdfs.plain_pdf())]},
         follow=True,
     )
@@ -155,15 +155,15 @@ def test_it_adds_nothing_to_an_invoice_no_longer_suspended(logged_in, invoice):
 
 
 def test_it_shows_the_issued_invoices_on_the_connected_home(logged_in, invoice, django_assert_num_queries):
-    logged_in.get(reverse("home"))
+    logged_in.get(reverse("onboarding:home"))
     # Session, user, memberships, the pending requests sent and to decide (one query), bank
     # details, mandate (signed: « + Déposer une facture » without another query), the latest invoices.
     with django_assert_num_queries(7):
-        response = logged_in.get(reverse("home"))
+        response = logged_in.get(reverse("onboarding:home"))
     html = page(response)
     assert '<h2 id="issued-invoices">Factures émises</h2>' in html
-    assert f'<a href="{reverse("invoice_detail", args=[invoice.pk])}">F-2026-001</a>' in html
-    assert f'href="{reverse("invoice_list")}"' in html
+    assert f'<a href="{reverse("invoices:detail", args=[invoice.pk])}">F-2026-001</a>' in html
+    assert f'href="{reverse("invoices:list")}"' in html
 
 
 def test_it_offers_the_deposit_when_another_structure_has_the_signed_mandate(
@@ -172,15 +172,15 @@ def test_it_offers_the_deposit_when_another_structure_has_the_signed_mandate(
     # The structure shown first on the home (« Atelier… » before « Menuiserie… ») has a mandate
     # waiting for its signature; the supplier's other structure has a signed one.
     BillingMandateFactory(signatory=supplier, structure__raison_sociale="Atelier Alpin")
-    logged_in.get(reverse("home"))
+    logged_in.get(reverse("onboarding:home"))
     # As above, plus the query that finds the other structure's signed mandate.
     with django_assert_num_queries(8):
-        response = logged_in.get(reverse("home"))
+        response = logged_in.get(reverse("onboarding:home"))
     html = page(response)
-    assert f'<a class="button" href="{reverse("invoice_deposit")}">+ Déposer une facture</a>' in html
+    assert f'<a class="button" href="{reverse("invoices:deposit")}">+ Déposer une facture</a>' in html
     assert "F-2026-001" in html
 
 
 def test_it_says_when_no_invoice_was_deposited_yet(logged_in):
-    html = page(logged_in.get(reverse("home")))
+    html = page(logged_in.get(reverse("onboarding:home")))
     assert "Aucune facture n'a encore été déposée." in html

@@ -14,14 +14,14 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-URL = reverse("invoice_deposit")
+URL = reverse("invoices:deposit")
 
 
 def test_it_opens_the_deposit_page_once_the_mandate_is_signed(client, django_assert_num_queries):
     mandate = BillingMandateFactory(signed=True, structure__raison_sociale="Menuiserie Martin")
     BankAccountFactory(structure=mandate.structure, validated=True)
     client.force_login(mandate.signatory)
-    client.get(reverse("home"))  # the session's first request writes it; not this page's cost
+    client.get(reverse("onboarding:home"))  # the session's first request writes it; not this page's cost
     with django_assert_num_queries(5):  # session, user, memberships, mandates, validated bank details
         response = client.get(URL)
     assert response.status_code == 200
@@ -32,7 +32,7 @@ def test_it_opens_the_deposit_page_once_the_mandate_is_signed(client, django_ass
     assert mandate.structure.identifier in html
     # The two ways in, as on the public portal.
     assert '<h2 id="deposer">Déposer le fichier de la facture</h2>' in html
-    assert f'href="{reverse("invoice_enter")}?structure={mandate.structure.pk}"' in html
+    assert f'href="{reverse("invoices:enter")}?structure={mandate.structure.pk}"' in html
 
 
 def test_it_explains_a_user_without_structure_how_to_get_one(client):
@@ -41,7 +41,7 @@ def test_it_explains_a_user_without_structure_how_to_get_one(client):
     assert response.status_code == 403
     html = response.content.decode()
     assert "Votre compte n'est rattaché à aucune structure." in html
-    assert f'href="{reverse("request_attachment")}"' in html
+    assert f'href="{reverse("structures:request_attachment")}"' in html
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ def test_it_tells_a_mere_member_who_signs(client):
 def test_it_sends_anonymous_visitors_to_the_login_page(client):
     response = client.get(URL)
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("twofactor:login"))
 
 
 def test_it_answers_get_and_post_only(client):
@@ -108,7 +108,7 @@ def test_it_refuses_a_cancelled_mandate_whatever_the_method(client, method):
     membership = MainManagerFactory(structure__raison_sociale="Menuiserie Martin")
     BillingMandateFactory(structure=membership.structure, signatory=membership.user, cancelled=True)
     client.force_login(membership.user)
-    for url in (URL, reverse("invoice_enter")):
+    for url in (URL, reverse("invoices:enter")):
         response = getattr(client, method)(url)
         assert response.status_code == 403
         assert "Le mandat de facturation de Menuiserie Martin a été annulé" in response.content.decode()

@@ -50,12 +50,14 @@ def test_it_goes_from_the_email_to_invoice_deposit(client, django_capture_on_com
     [signing_email] = [message for message in mail.outbox if "/mandats/signer/" in message.body]
     path = signing_link(signing_email).removeprefix(SITE)
 
-    assert client.get(reverse("invoice_deposit")).status_code == 302  # not logged in yet
-    assert "Activer votre compte" in client.get(path).content.decode()
-    response = client.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert client.get(reverse("invoices:deposit")).status_code == 302  # not logged in yet
+    choose_password = client.get(path, follow=True)
+    assert "Activer votre compte" in choose_password.content.decode()
+    password_path = choose_password.redirect_chain[-1][0]
+    response = client.post(password_path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response["Location"] == path
 
-    assert client.get(reverse("invoice_deposit")).status_code == 403  # mandate not signed yet
+    assert client.get(reverse("invoices:deposit")).status_code == 403  # mandate not signed yet
     page = client.get(path).content.decode()
     assert "Valider un mandat" in page and "Menuiserie Dauphinoise" in page
     with django_capture_on_commit_callbacks(execute=True):
@@ -85,6 +87,6 @@ def test_it_goes_from_the_email_to_invoice_deposit(client, django_capture_on_com
     ):
         assert expected in text
 
-    response = client.get(reverse("invoice_deposit"))
+    response = client.get(reverse("invoices:deposit"))
     assert response.status_code == 200
     assert "Le mandat de facturation est signé : le dépôt de factures est ouvert." in response.content.decode()

@@ -5,6 +5,7 @@ from django.core.files.storage import storages
 from pypdf import PdfReader
 from weasyprint import HTML
 
+from core.pdf_rendering import PARIS, ResourceRefused, StaticFilesOnlyFetcher
 from mandates import pdf, services
 from tests.factories import BillingMandateFactory, MainManagerFactory
 from tests.mandates.helpers import pdf_text
@@ -42,7 +43,7 @@ def test_it_prints_the_structure_the_signatory_and_the_evidence(signed):
         f"SHA-256 {signed.document_sha256}",
     ):
         assert expected in text, expected
-    paris = signed.signed_at.astimezone(services.texts.PARIS)
+    paris = signed.signed_at.astimezone(PARIS)
     assert f"Signé le {paris:%d/%m/%Y à %H:%M:%S} (heure de Paris)" in text
     assert "non signé" not in text
 
@@ -72,7 +73,7 @@ def test_it_prints_what_the_supplier_typed_as_text(manager):
 
 
 def test_it_serves_the_app_static_files():
-    response = pdf.StaticFilesOnlyFetcher().fetch(CSS_PATH.as_uri())
+    response = StaticFilesOnlyFetcher(pdf.STATIC_DIR).fetch(CSS_PATH.as_uri())
     assert response.read() == CSS_PATH.read_bytes()
     assert response.content_type == "text/css"
 
@@ -93,17 +94,16 @@ def test_it_serves_the_app_static_files():
     ],
 )
 def test_it_refuses_anything_else(url):
-    with pytest.raises(pdf.ResourceRefused):
-        pdf.StaticFilesOnlyFetcher().fetch(url)
+    with pytest.raises(ResourceRefused):
+        StaticFilesOnlyFetcher(pdf.STATIC_DIR).fetch(url)
 
 
-def test_it_refuses_a_symbolic_link_out_of_the_static_folder(tmp_path, monkeypatch):
+def test_it_refuses_a_symbolic_link_out_of_the_static_folder(tmp_path):
     static = tmp_path / "static"
     static.mkdir()
     (static / "secret.css").symlink_to("/etc/passwd")
-    monkeypatch.setattr(pdf, "STATIC_DIR", static.resolve())
-    with pytest.raises(pdf.ResourceRefused):
-        pdf.StaticFilesOnlyFetcher().fetch((static / "secret.css").as_uri())
+    with pytest.raises(ResourceRefused):
+        StaticFilesOnlyFetcher(static).fetch((static / "secret.css").as_uri())
 
 
 def test_it_renders_without_what_it_refused(caplog):
@@ -111,7 +111,7 @@ def test_it_renders_without_what_it_refused(caplog):
     html = HTML(
         string='<p>Avant</p><img src="file:///etc/passwd"><link rel="stylesheet" href="http://example.org/x.css"><p>Après</p>',
         base_url=pdf.BASE_URL,
-        url_fetcher=pdf.StaticFilesOnlyFetcher(),
+        url_fetcher=StaticFilesOnlyFetcher(pdf.STATIC_DIR),
     )
     with caplog.at_level(logging.WARNING):
         text = pdf_text(html.write_pdf())
@@ -122,12 +122,12 @@ def test_it_renders_without_what_it_refused(caplog):
 
 def test_it_loads_its_stylesheet_through_the_fetcher(structure, manager, monkeypatch):
     fetched = []
-    original = pdf.StaticFilesOnlyFetcher.fetch
+    original = StaticFilesOnlyFetcher.fetch
 
     def spy(self, url, headers=None):
         fetched.append(url)
         return original(self, url, headers)
 
-    monkeypatch.setattr(pdf.StaticFilesOnlyFetcher, "fetch", spy)
+    monkeypatch.setattr(StaticFilesOnlyFetcher, "fetch", spy)
     pdf.render_mandate_pdf(BillingMandateFactory(structure=structure, signatory=manager))
     assert fetched == [CSS_PATH.as_uri()]

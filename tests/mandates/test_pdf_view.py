@@ -71,14 +71,14 @@ def test_it_hides_the_pdf_from_anyone_else(client, signed, who):
 def test_it_sends_anonymous_visitors_to_the_login_page(client, signed):
     response = client.get(pdf_url(signed))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("twofactor:login"))
 
 
 def test_it_says_not_found_when_the_stored_file_is_gone(client, manager, signed, caplog):
     storages["private"].delete(signed.signed_pdf.name)
     client.force_login(manager)
     assert client.get(pdf_url(signed)).status_code == 404
-    assert "Signed PDF missing from storage" in caplog.text
+    assert "A private file is missing from storage" in caplog.text
 
 
 def test_it_says_not_found_for_an_unknown_mandate(client, manager):

@@ -322,7 +322,7 @@ def test_it_keeps_the_signature_when_the_mail_server_fails(
     assert mandate.status == "signe"
     assert "not sent, kept for retry" in caplog.text
     # Kept in the outbox with its PDF, for `manage.py retry_emails`.
-    from onboarding.models import PendingEmail
+    from core.models import PendingEmail
 
     pending = PendingEmail.objects.get()
     assert pending.recipient == manager.notification_email

@@ -43,7 +43,7 @@ def status_of(mandate):
 
 def test_it_shows_the_mandate_to_its_signatory(client, manager, mandate, django_assert_num_queries):
     client.force_login(manager)
-    client.get(reverse("home"))  # the session's first request writes it; not this page's cost
+    client.get(reverse("onboarding:home"))  # the session's first request writes it; not this page's cost
     with django_assert_num_queries(3):  # session, user, the mandate with its structure and signatory
         response = client.get(sign_path(mandate))
     assert response.status_code == 200
@@ -51,7 +51,7 @@ def test_it_shows_the_mandate_to_its_signatory(client, manager, mandate, django_
     for text in (
         "<h1>Valider un mandat</h1>",
         mandate.document_html,  # byte for byte: what the SHA-256 covers
-        f'href="{reverse("terms")}"',
+        f'href="{reverse("onboarding:terms")}"',
         "Consulter les conditions générales d'utilisation du portail",
         CONSENT,
         'type="checkbox" name="consent"',
@@ -78,7 +78,7 @@ def test_it_signs_with_the_box_ticked(client, manager, mandate, django_capture_o
         "Le mandat de facturation est signé. Vous pouvez déposer vos factures ; "
         "le mandat signé vous est envoyé par courriel, au format PDF."
     ) in html
-    assert f'href="{reverse("invoice_deposit")}"' in html
+    assert f'href="{reverse("invoices:deposit")}"' in html
     mandate.refresh_from_db()
     assert (mandate.status, mandate.signed_by, mandate.signed_ip, mandate.signed_user_agent) == (
         "signe",
@@ -192,14 +192,14 @@ def test_it_asks_an_active_signatory_to_log_in_first(client, manager, mandate):
     path = sign_path(mandate)
     response = client.get(path)
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('login')}?next={path.replace(':', '%3A')}"
+    assert response["Location"] == f"{reverse('twofactor:login')}?next={path.replace(':', '%3A')}"
     response = client.post(path, sign_data(mandate))
     assert response.status_code == 302
     assert status_of(mandate) == "genere"
     response = client.post(
         response["Location"], {"username": "claire@menuiserie-martin.fr", "password": DEFAULT_PASSWORD}
     )
-    assert response["Location"] == reverse("login_code")
+    assert response["Location"] == reverse("twofactor:login_code")
     response = client.post(response["Location"], {"code": last_code_sent_to("claire@menuiserie-martin.fr")})
     assert response["Location"] == path
     assert "Valider un mandat" in client.get(path).content.decode()
@@ -212,9 +212,17 @@ def pending():
     return BillingMandateFactory(structure=membership.structure, signatory=membership.user)
 
 
+def password_path(mandate):
+    """Stage A's page where the mandate's link sends an account without a password yet."""
+    return reverse("onboarding:mandate_password", args=[sign_path(mandate).rstrip("/").rsplit("/", 1)[1]])
+
+
 def test_it_asks_a_new_account_for_its_password_first(client, pending, django_assert_num_queries):
     with django_assert_num_queries(1):  # the mandate with its structure and signatory
         response = client.get(sign_path(pending))
+    assert response["Location"] == password_path(pending)
+    with django_assert_num_queries(1):
+        response = client.get(password_path(pending))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Choisissez d'abord le mot de passe du compte <strong>nouveau@atelier.fr</strong>." in html
@@ -225,7 +233,7 @@ def test_it_asks_a_new_account_for_its_password_first(client, pending, django_as
 
 
 def test_it_refuses_a_weak_password(client, pending):
-    response = client.post(sign_path(pending), {"new_password1": "azertyuiop", "new_password2": "azertyuiop"})
+    response = client.post(password_path(pending), {"new_password1": "azertyuiop", "new_password2": "azertyuiop"})
     assert response.status_code == 200
     assert (
         "Ce mot de passe est trop court. Il doit contenir au minimum 12 caractères."
@@ -237,11 +245,11 @@ def test_it_refuses_a_weak_password(client, pending):
 
 def test_it_activates_the_account_then_shows_the_mandate(client, pending, django_capture_on_commit_callbacks):
     path = sign_path(pending)
-    # A POST meant for signing, on an account without password, is the password form's.
-    assert client.post(path, sign_data(pending)).status_code == 200
+    # A POST meant for signing, on an account without password, goes to the password page first.
+    assert client.post(path, sign_data(pending))["Location"] == password_path(pending)
     assert status_of(pending) == "genere"
 
-    response = client.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = client.post(password_path(pending), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == path
     user = pending.signatory
@@ -257,6 +265,8 @@ def test_it_activates_the_account_then_shows_the_mandate(client, pending, django
 
 def test_it_refuses_a_new_account_link_opened_by_someone_else(client, pending):
     client.force_login(SupplierFactory())
+    response = client.post(password_path(pending), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response["Location"] == sign_path(pending)  # which says why
     response = client.post(sign_path(pending), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response.status_code == 403
     pending.signatory.refresh_from_db()

@@ -110,4 +110,4 @@ def test_it_refuses_users_who_manage_no_structure(client):
 def test_it_sends_anonymous_visitors_to_the_login_page(client):
     response = client.get(URL)
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("twofactor:login"))

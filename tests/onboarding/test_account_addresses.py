@@ -12,8 +12,8 @@ from tests.twofactor.helpers import age_verification
 
 pytestmark = pytest.mark.django_db
 
-CONNECTION_URL = reverse("change_connection_email")
-CONTACT_URL = reverse("change_contact_email")
+CONNECTION_URL = reverse("onboarding:change_connection_email")
+CONTACT_URL = reverse("onboarding:change_contact_email")
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_it_refuses_links_that_cannot_be_used(client, supplier):
         ),
     }
     for token, (status, message) in cases.items():
-        response = client.get(reverse("confirm_email_change", args=[token]))
+        response = client.get(reverse("onboarding:confirm_email_change", args=[token]))
         assert response.status_code == status
         assert message in response.content.decode()
 
@@ -111,7 +111,7 @@ def test_it_refuses_an_address_taken_between_the_request_and_the_click(client, s
         {"u": supplier.pk, "from": supplier.email, "to": "pris@menuiserie.fr"}, salt=services.EMAIL_CHANGE_SALT
     )
     SupplierFactory(email="pris@menuiserie.fr")
-    response = client.post(reverse("confirm_email_change", args=[token]))
+    response = client.post(reverse("onboarding:confirm_email_change", args=[token]))
     assert response.status_code == 409
     supplier.refresh_from_db()
     assert supplier.email == "claire@menuiserie.fr"
@@ -120,7 +120,7 @@ def test_it_refuses_an_address_taken_between_the_request_and_the_click(client, s
 def test_it_changes_the_contact_address_and_tells_the_previous_one(client, django_capture_on_commit_callbacks):
     supplier = SupplierFactory(email="claire@menuiserie.fr", profile__contact_email="compta@menuiserie.fr")
     client.force_login(supplier)
-    assert "compta@menuiserie.fr" in client.get(reverse("twofactor_account")).content.decode()
+    assert "compta@menuiserie.fr" in client.get(reverse("twofactor:account")).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(CONTACT_URL, {"contact_email": "factures@menuiserie.fr"}, follow=True)
     assert "Les notifications seront envoyées à factures@menuiserie.fr." in response.content.decode()
@@ -141,4 +141,4 @@ def test_it_explains_a_bad_contact_address(client, supplier):
 def test_it_asks_for_a_fresh_second_factor_first(client, supplier, url):
     client.force_login(supplier)
     age_verification(client, 16 * 60)
-    assert client.get(url)["Location"].startswith(reverse("twofactor_step_up"))
+    assert client.get(url)["Location"].startswith(reverse("twofactor:step_up"))

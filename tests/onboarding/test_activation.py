@@ -14,7 +14,7 @@ NEW_PASSWORD = "Grenoble-Fournisseur-2026"
 
 
 def activation_path(user):
-    return reverse("activate", args=[services.activation_token(user)])
+    return reverse("onboarding:activate", args=[services.activation_token(user)])
 
 
 def test_it_goes_from_the_empty_wizard_to_the_signed_mandate_and_the_deposit(
@@ -23,7 +23,7 @@ def test_it_goes_from_the_empty_wizard_to_the_signed_mandate_and_the_deposit(
     from invoices.services import can_deposit
     from mandates.models import BillingMandate
 
-    assert "Commencer mon inscription" in client.get(reverse("landing")).content.decode()
+    assert "Commencer mon inscription" in client.get(reverse("onboarding:landing")).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         register_with_new_structure(client)
     # One e-mail: the mandate's signing link, which also activates the account.
@@ -32,19 +32,23 @@ def test_it_goes_from_the_empty_wizard_to_the_signed_mandate_and_the_deposit(
     assert link.startswith("https://fournisseurs.grenoble.test/mandats/signer/")
     path = link.removeprefix("https://fournisseurs.grenoble.test")
 
+    # A new account chooses its password first, on stage A's page; then back to the link.
     response = client.get(path)
+    password_path = response["Location"]
+    assert password_path.startswith("/activation/mandat/")
+    response = client.get(password_path)
     assert response.status_code == 200
     html = response.content.decode()
     assert "Activer votre compte" in html and "claire.martin@menuiserie-martin.fr" in html
 
-    response = client.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = client.post(password_path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response["Location"] == path
     user = User.objects.get()
     assert user.is_active and user.check_password(NEW_PASSWORD) and user.activated_at
 
     html = client.get(path).content.decode()
     assert "Valider un mandat" in html and "Signer le mandat" in html
-    home = client.get(reverse("home")).content.decode()
+    home = client.get(reverse("onboarding:home")).content.decode()
     assert "+ Déposer une facture" not in home
 
     mandate = BillingMandate.objects.get()
@@ -57,7 +61,7 @@ def test_it_goes_from_the_empty_wizard_to_the_signed_mandate_and_the_deposit(
     assert mandate.status == "signe"
     assert can_deposit(user)
 
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("onboarding:home")).content.decode()
     assert "Bonjour Claire Martin." in html
     for title in [
         "Création de votre compte",
@@ -70,7 +74,7 @@ def test_it_goes_from_the_empty_wizard_to_the_signed_mandate_and_the_deposit(
     assert "En attente de validation par la Ville" in html  # the bank details sent
     assert "Menuiserie Dauphinoise" in html and "Gestionnaire principal" in html
     assert "+ Déposer une facture" in html
-    assert client.get(reverse("invoice_deposit")).status_code == 200
+    assert client.get(reverse("invoices:deposit")).status_code == 200
 
 
 def test_it_refuses_a_password_the_validators_reject(client):
@@ -95,11 +99,12 @@ def test_it_refuses_passwords_that_differ(client):
 def test_it_says_a_tampered_link_is_invalid(client):
     user = PendingSupplierFactory()
     token = services.activation_token(user)
-    response = client.get(reverse("activate", args=[token[:-2] + "xx"]))
+    response = client.get(reverse("onboarding:activate", args=[token[:-2] + "xx"]))
     assert response.status_code == 400
     assert "Ce lien d'activation n'est pas valide" in response.content.decode()
     response = client.post(
-        reverse("activate", args=[token[:-2] + "xx"]), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+        reverse("onboarding:activate", args=[token[:-2] + "xx"]),
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
     assert response.status_code == 400
     user.refresh_from_db()
@@ -109,7 +114,7 @@ def test_it_says_a_tampered_link_is_invalid(client):
 def test_it_refuses_a_link_signed_for_another_purpose(client):
     user = PendingSupplierFactory()
     token = signing.dumps(user.pk, salt="another.purpose")
-    assert client.get(reverse("activate", args=[token])).status_code == 400
+    assert client.get(reverse("onboarding:activate", args=[token])).status_code == 400
 
 
 def test_it_says_an_expired_link_has_expired_and_offers_a_new_one(client, settings):
@@ -172,7 +177,7 @@ def test_it_activates_only_once_when_the_service_is_called_twice():
 def test_it_resends_a_link_to_an_inactive_account(client, django_capture_on_commit_callbacks):
     user = PendingSupplierFactory(email="attente@exemple.fr")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("resend_activation"), {"email": "Attente@Exemple.fr"})
+        response = client.post(reverse("onboarding:resend_activation"), {"email": "Attente@Exemple.fr"})
     assert response.status_code == 200
     assert "un nouveau lien" in response.content.decode()
     assert len(mail.outbox) == 1
@@ -188,14 +193,14 @@ def test_it_answers_the_same_without_sending_when_there_is_nothing_to_activate(
 ):
     SupplierFactory(email="actif@exemple.fr")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("resend_activation"), {"email": email})
+        response = client.post(reverse("onboarding:resend_activation"), {"email": email})
     assert response.status_code == 200
     assert "Si un compte en attente d'activation existe" in response.content.decode()
     assert mail.outbox == []
 
 
 def test_it_refuses_a_malformed_email_when_resending(client):
-    response = client.post(reverse("resend_activation"), {"email": "pas-une-adresse"})
+    response = client.post(reverse("onboarding:resend_activation"), {"email": "pas-une-adresse"})
     assert response.status_code == 400
     assert "Saisissez une adresse de courriel valide." in response.content.decode()
 

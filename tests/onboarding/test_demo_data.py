@@ -41,7 +41,8 @@ def test_it_gives_the_finance_account_an_app_and_recovery_codes_that_open_the_ad
     assert len(codes) == 10
     client = Client()
     client.post(
-        reverse("login") + "?next=/admin/", {"username": "finances@grenoble.example", "password": "Demo-Grenoble-2026"}
+        reverse("twofactor:login") + "?next=/admin/",
+        {"username": "finances@grenoble.example", "password": "Demo-Grenoble-2026"},
     )
-    assert client.post(reverse("login_code"), {"code": codes[0]})["Location"] == "/admin/"
+    assert client.post(reverse("twofactor:login_code"), {"code": codes[0]})["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200

@@ -11,8 +11,8 @@ from django.db import DatabaseError
 from django.urls import reverse
 
 from banking.models import BankAccount
+from core.models import PendingEmail
 from mandates.models import BillingMandate
-from onboarding.models import PendingEmail
 from structures.models import Structure
 from tests.wizard import account_data, choose, post_bank_details, post_new_structure, post_step, step_url
 
@@ -42,9 +42,9 @@ def test_it_saves_the_registration_when_the_mail_server_is_down_and_sends_later(
     with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=down):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.get(step_url("fin"))
-    assert response["Location"] == reverse("registration_sent")
+    assert response["Location"] == reverse("onboarding:registration_sent")
     assert counts() == [1, 1, 1, 1]
-    html = client.get(reverse("registration_sent")).content.decode()
+    html = client.get(reverse("onboarding:registration_sent")).content.decode()
     assert "notre serveur de messagerie n'a pas pu envoyer le courriel tout de suite" in html
     pending = PendingEmail.objects.get()
     assert pending.recipient == "claire.martin@menuiserie-martin.fr"
@@ -60,7 +60,7 @@ def test_it_saves_the_registration_when_the_mail_server_is_down_and_sends_later(
 
 
 def test_it_counts_the_attempts_while_the_mail_server_stays_down():
-    from onboarding.emails import build_email, deliver, retry_pending_emails
+    from core.emails import build_email, deliver, retry_pending_emails
     from tests.factories import PendingSupplierFactory
 
     user = PendingSupplierFactory(email="a@exemple.fr")
@@ -81,7 +81,7 @@ def test_it_creates_nothing_when_the_database_fails_mid_way_and_can_finish_again
     assert "Votre inscription n&#x27;a pas pu être enregistrée" in response.content.decode()
     # Everything typed is still there: the same click finishes it now.
     response = client.get(step_url("fin"))
-    assert response["Location"] == reverse("registration_sent")
+    assert response["Location"] == reverse("onboarding:registration_sent")
     assert counts() == [1, 1, 1, 1]
 
 
@@ -94,7 +94,7 @@ def test_it_creates_one_registration_when_the_last_step_is_finished_twice_at_onc
     twin.cookies = client.cookies
     session_data = dict(client.session)
     first = client.get(step_url("fin"))
-    assert first["Location"] == reverse("registration_sent")
+    assert first["Location"] == reverse("onboarding:registration_sent")
     session = twin.session
     session.update(session_data)
     session.save()
@@ -109,5 +109,5 @@ def test_it_creates_one_registration_when_the_last_step_is_finished_twice_at_onc
     session.save()
     with mock.patch("onboarding.forms.AccountForm.clean_email", lambda form: form.cleaned_data["email"]):
         third = twin.get(step_url("fin"))
-    assert third["Location"] == reverse("registration_sent")
+    assert third["Location"] == reverse("onboarding:registration_sent")
     assert counts() == [1, 1, 1, 1]

@@ -8,7 +8,7 @@ from django.utils import translation
 from django_countries import countries
 
 from banking.forms import BankAccountForm
-from onboarding.fields import CountryChoiceField
+from core.forms import CountryChoiceField
 from onboarding.forms import AccountForm
 from structures.forms import NewStructureForm
 

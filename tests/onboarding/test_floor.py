@@ -1,4 +1,4 @@
-"""The benchmark's floor view (onboarding/bench.py) exists only under the benchmark's settings."""
+"""The benchmark's floor view (config/bench.py) exists only under the benchmark's settings."""
 
 import importlib
 
@@ -7,7 +7,7 @@ from django.contrib.sessions.middleware import SessionMiddleware
 from django.test import RequestFactory
 from django.urls import Resolver404, clear_url_caches, resolve
 
-from onboarding import bench
+from config import bench
 
 
 def test_it_is_not_mounted_by_default(client, settings):
@@ -18,7 +18,7 @@ def test_it_is_not_mounted_by_default(client, settings):
 
 
 def test_it_is_mounted_when_the_setting_is_on(client, settings):
-    from onboarding import urls
+    from config import urls
 
     settings.BENCHMARK_FLOOR = True
     try:

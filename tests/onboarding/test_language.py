@@ -20,7 +20,7 @@ def test_it_has_an_english_catalogue():
 
 
 def test_it_speaks_french_whatever_the_browser_asks(client):
-    response = client.get(reverse("landing"), HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    response = client.get(reverse("onboarding:landing"), HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
     assert response["Content-Language"] == "fr"
     assert '<html lang="fr">' in response.content.decode()
     assert "Commencer mon inscription" in response.content.decode()
@@ -29,17 +29,17 @@ def test_it_speaks_french_whatever_the_browser_asks(client):
 def test_it_switches_to_english_for_the_session_and_back(client):
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert response.status_code == 302
-    html = client.get(reverse("landing")).content.decode()
+    html = client.get(reverse("onboarding:landing")).content.decode()
     assert '<html lang="en">' in html
     assert english("Commencer mon inscription") in html
     assert 'value="fr" lang="fr" class="link-button">Français</button>' in html
     client.post(reverse("set_language"), {"language": "fr", "next": "/"})
-    assert '<html lang="fr">' in client.get(reverse("landing")).content.decode()
+    assert '<html lang="fr">' in client.get(reverse("onboarding:landing")).content.decode()
 
 
 def test_it_ignores_an_unknown_language(client):
     client.post(reverse("set_language"), {"language": "xx", "next": "/"})
-    assert '<html lang="fr">' in client.get(reverse("landing")).content.decode()
+    assert '<html lang="fr">' in client.get(reverse("onboarding:landing")).content.decode()
 
 
 def test_it_writes_to_a_supplier_in_the_language_they_registered_in(client, django_capture_on_commit_callbacks):

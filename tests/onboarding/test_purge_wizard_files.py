@@ -4,7 +4,7 @@ import time
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 
-from onboarding.storage import wizard_file_storage
+from core.storage import wizard_file_storage
 
 
 def test_it_removes_only_the_files_older_than_a_day(private_media, capsys):

@@ -37,7 +37,7 @@ def test_it_passes_the_deployment_checklist_with_production_settings():
 
 
 def test_it_sends_a_content_security_policy_without_inline_code(client):
-    response = client.get(reverse("landing"))
+    response = client.get(reverse("onboarding:landing"))
     policy = response["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in policy
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
@@ -49,8 +49,8 @@ def test_it_sends_a_content_security_policy_without_inline_code(client):
 
 
 def test_our_pages_have_no_inline_script_or_style(client):
-    for name in ["landing", "login", "terms", "onboarding_step"]:
-        url = reverse(name, args=["compte"]) if name == "onboarding_step" else reverse(name)
+    for name in ["onboarding:landing", "twofactor:login", "onboarding:terms", "onboarding:wizard_step"]:
+        url = reverse(name, args=["compte"]) if name == "onboarding:wizard_step" else reverse(name)
         html = client.get(url).content.decode()
         assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []  # only files from our static folder
         assert "<style" not in html
@@ -58,7 +58,7 @@ def test_our_pages_have_no_inline_script_or_style(client):
 
 
 def login(client, email, password, ip="192.0.2.1"):
-    return client.post(reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=ip)
+    return client.post(reverse("twofactor:login"), {"username": email, "password": password}, REMOTE_ADDR=ip)
 
 
 def test_it_locks_an_account_after_five_failures_whatever_the_address(client):
@@ -95,8 +95,8 @@ def test_it_opens_again_after_the_cool_off(client):
 
 def test_it_limits_resending_e_mails_with_a_page_that_says_when_to_retry(client):
     for _ in range(5):
-        assert client.post(reverse("resend_activation"), {"email": "x@exemple.fr"}).status_code == 200
-    response = client.post(reverse("resend_activation"), {"email": "x@exemple.fr"})
+        assert client.post(reverse("onboarding:resend_activation"), {"email": "x@exemple.fr"}).status_code == 200
+    response = client.post(reverse("onboarding:resend_activation"), {"email": "x@exemple.fr"})
     assert response.status_code == 429
     assert response["Retry-After"] == "3600"
     assert "Réessayez dans 60 minutes au plus." in response.content.decode()
@@ -104,13 +104,13 @@ def test_it_limits_resending_e_mails_with_a_page_that_says_when_to_retry(client)
 
 def test_it_limits_password_reset_requests(client):
     for _ in range(5):
-        client.post(reverse("password_reset"), {"email": "x@exemple.fr"})
-    assert client.post(reverse("password_reset"), {"email": "x@exemple.fr"}).status_code == 429
+        client.post(reverse("twofactor:password_reset"), {"email": "x@exemple.fr"})
+    assert client.post(reverse("twofactor:password_reset"), {"email": "x@exemple.fr"}).status_code == 429
 
 
 def test_it_gives_a_new_session_at_login(client):
     SupplierFactory(email="claire@exemple.fr")
-    client.get(reverse("login"))
+    client.get(reverse("twofactor:login"))
     client.session["before"] = 1
     before = client.session.session_key
     login(client, "claire@exemple.fr", DEFAULT_PASSWORD)
@@ -122,9 +122,9 @@ def test_it_closes_an_idle_session(client):
     session = client.session
     session["_seen_at"] = int(time.time()) - 31 * 60
     session.save()
-    response = client.get(reverse("home"))
+    response = client.get(reverse("onboarding:home"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("twofactor:login"))
 
 
 def test_it_closes_a_session_after_its_absolute_lifetime(client):
@@ -132,12 +132,12 @@ def test_it_closes_a_session_after_its_absolute_lifetime(client):
     session = client.session
     session["_started_at"] = int(time.time()) - 13 * 3600
     session.save()
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("onboarding:home")).status_code == 302
 
 
 def test_it_keeps_an_active_session(client):
     client.force_login(SupplierFactory())
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("onboarding:home")).status_code == 200
 
 
 def test_it_logs_out_other_sessions_after_a_password_change(client):
@@ -147,7 +147,7 @@ def test_it_logs_out_other_sessions_after_a_password_change(client):
     other = VerifiedClient()
     other.force_login(user)
     client.force_login(user)
-    assert other.get(reverse("home")).status_code == 200
+    assert other.get(reverse("onboarding:home")).status_code == 200
     user.set_password("Un-tout-nouveau-mot-de-passe-7")
     user.save()
-    assert other.get(reverse("home")).status_code == 302
+    assert other.get(reverse("onboarding:home")).status_code == 302

@@ -14,7 +14,7 @@ def load_settings(**env):
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_DEBUG", "DATABASE_URL"}}
     clean.update(env)
     code = (
-        "import onboarding.settings as s;"
+        "import config.settings as s;"
         "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.EMAIL_BACKEND, s.ALLOWED_HOSTS, s.CAPTCHA_TEST_MODE)"
     )
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
@@ -26,7 +26,7 @@ def run_without_a_secret_key(*args):
 
 
 def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
-    served = run_without_a_secret_key("-c", "import onboarding.wsgi")
+    served = run_without_a_secret_key("-c", "import config.wsgi")
     assert served.returncode != 0
     assert "SECRET_KEY must be set when DJANGO_DEBUG is off" in served.stderr
     checked = run_without_a_secret_key("manage.py", "check", "--deploy")

@@ -23,7 +23,7 @@ User = get_user_model()
 
 
 def test_it_redirects_the_wizard_root_to_the_account_step(client):
-    response = client.get(reverse("onboarding"))
+    response = client.get(reverse("onboarding:wizard"))
     assert response.status_code == 302
     assert response["Location"] == step_url("compte")
 
@@ -63,7 +63,7 @@ def test_it_creates_an_inactive_account_and_sends_the_activation_link(client, dj
     with django_capture_on_commit_callbacks(execute=True):
         response = register_with_new_structure(client, contact_email="compta@menuiserie-martin.fr")
     assert response.status_code == 302
-    assert response["Location"] == reverse("registration_sent")
+    assert response["Location"] == reverse("onboarding:registration_sent")
 
     user = User.objects.get()
     assert user.email == "claire.martin@menuiserie-martin.fr"
@@ -79,7 +79,7 @@ def test_it_creates_an_inactive_account_and_sends_the_activation_link(client, dj
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["claire.martin@menuiserie-martin.fr"]
 
-    response = client.get(reverse("registration_sent"))
+    response = client.get(reverse("onboarding:registration_sent"))
     assert "claire.martin@menuiserie-martin.fr" in response.content.decode()
     assert "Renvoyer le courriel" in response.content.decode()
 
@@ -330,9 +330,9 @@ def test_it_ends_the_wizard_within_its_query_budget(
     # the session saved (3 with its transaction). The services skip what a structure created
     # in the same transaction cannot have (bank details to lock, a mandate to expire or
     # collide with) and open no other savepoint.
-    with django_assert_num_queries(18), django_capture_on_commit_callbacks(execute=True):
+    with django_assert_num_queries(19), django_capture_on_commit_callbacks(execute=True):
         response = client.get(end)
-    assert response["Location"] == reverse("registration_sent")
+    assert response["Location"] == reverse("onboarding:registration_sent")
     user = User.objects.get()
     assert user.memberships.get().role == "gestionnaire_principal"
     structure = user.memberships.get().structure
@@ -357,7 +357,7 @@ def test_it_puts_the_wizard_in_the_session_at_its_first_change_and_empties_it_on
     post_step(client, "compte", account_data())
     wizard = client.session["wizard_onboarding_wizard"]
     assert wizard["step"] == "structure" and wizard["step_data"]["compte"]["compte-last_name"] == ["Martin"]
-    response = client.get(reverse("onboarding") + "?reset=1")
+    response = client.get(reverse("onboarding:wizard") + "?reset=1")
     assert response["Location"] == step_url("compte") + "?reset=1"
     assert client.session["wizard_onboarding_wizard"] == {
         "step": "compte",

@@ -24,12 +24,12 @@ def member(manager):
 
 
 def url(structure):
-    return reverse("hand_over_main_manager", args=[structure.pk])
+    return reverse("structures:hand_over", args=[structure.pk])
 
 
 def test_it_hands_the_role_over_and_tells_both_people(client, manager, member, django_capture_on_commit_callbacks):
     client.force_login(manager.user)
-    assert f'href="{url(manager.structure)}"' in client.get(reverse("home")).content.decode()
+    assert f'href="{url(manager.structure)}"' in client.get(reverse("onboarding:home")).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url(manager.structure), {"new_manager": member.pk, "confirm": "on"}, follow=True)
     assert (
@@ -95,7 +95,7 @@ def test_it_asks_for_a_fresh_second_factor(client, manager, member):
     client.force_login(manager.user)
     age_verification(client, 16 * 60)
     response = client.get(url(manager.structure))
-    assert response["Location"].startswith(reverse("twofactor_step_up"))
+    assert response["Location"].startswith(reverse("twofactor:step_up"))
     age_verification(client, 31 * 60)
     client.post(url(manager.structure), {"new_manager": member.pk, "confirm": "on"})
     manager.refresh_from_db()

@@ -142,7 +142,7 @@ def test_it_creates_the_structure_from_the_directory_with_the_supplier_as_main_m
     user = User.objects.get()
     assert structure.created_by == user
     assert Membership.objects.get().role == "gestionnaire_principal"
-    response = client.get(reverse("registration_sent"))
+    response = client.get(reverse("onboarding:registration_sent"))
     assert "Menuiserie Dauphinoise" in response.content.decode()
 
 
@@ -301,7 +301,7 @@ def test_it_offers_to_request_attachment_when_the_structure_exists(client):
     )
     assert response["Location"] == step_url("fin")
     response = client.get(response["Location"])
-    assert response["Location"] == reverse("registration_sent")
+    assert response["Location"] == reverse("onboarding:registration_sent")
     assert Structure.objects.count() == 1
     request = AttachmentRequest.objects.get()
     assert request.structure == membership.structure and request.status == "en_attente"
@@ -317,8 +317,8 @@ def test_it_ends_the_wizard_on_a_request_and_tells_the_manager_after_activation(
         response = choose(client, f"structure:{membership.structure.pk}", identifier=COMPANY_SIRET)
         assert response["Location"] == step_url("fin")
         response = client.get(response["Location"])
-    assert response["Location"] == reverse("registration_sent")
-    html = client.get(reverse("registration_sent")).content.decode()
+    assert response["Location"] == reverse("onboarding:registration_sent")
+    html = client.get(reverse("onboarding:registration_sent")).content.decode()
     assert "demande de rattachement" in html
     # Only the activation e-mail so far: the manager hears of it once the address is proven.
     assert [m.to for m in mail.outbox] == [["claire.martin@menuiserie-martin.fr"]]
@@ -339,7 +339,7 @@ def test_it_lets_a_logged_in_supplier_request_from_the_wizard(client, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         response = choose(client, f"structure:{membership.structure.pk}", identifier=membership.structure.identifier)
         response = client.get(response["Location"])
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("onboarding:home")
     assert AttachmentRequest.objects.get().user == supplier
     assert mail.outbox[0].to == ["gerant@dauphinoise.fr"]
 

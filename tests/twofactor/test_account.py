@@ -14,9 +14,9 @@ from twofactor import services
 
 pytestmark = pytest.mark.django_db
 
-ACCOUNT_URL = reverse("twofactor_account")
-APP_URL = reverse("twofactor_authenticator")
-CODES_URL = reverse("twofactor_recovery_codes")
+ACCOUNT_URL = reverse("twofactor:account")
+APP_URL = reverse("twofactor:authenticator")
+CODES_URL = reverse("twofactor:recovery_codes")
 EMAIL = "claire@menuiserie.fr"
 MSG_APP_MISMATCH = (
     "Ce code ne correspond pas. Vérifiez que votre téléphone est à l&#x27;heure exacte, "
@@ -35,7 +35,7 @@ def shown_codes(html):
 
 def test_it_says_which_factor_is_in_use_on_the_home_and_the_account_page(client, supplier):
     client.force_login(supplier)
-    home = client.get(reverse("home")).content.decode()
+    home = client.get(reverse("onboarding:home")).content.decode()
     assert (
         "Votre connexion est protégée par un second facteur : un code à 6 chiffres envoyé par courriel "
         "à votre adresse de connexion."
@@ -70,7 +70,7 @@ def test_it_moves_to_an_authenticator_app_and_shows_the_recovery_codes_once(
     assert notice.to == [EMAIL]
     assert "Une application d'authentification a été ajoutée à votre compte." in notice.body
     assert "second facteur : un code à 6 chiffres donné par votre application d'authentification" in notice.body
-    home = client.get(reverse("home")).content.decode()
+    home = client.get(reverse("onboarding:home")).content.decode()
     assert "second facteur : un code à 6 chiffres donné par votre application d&#x27;authentification." in home
 
 
@@ -78,7 +78,7 @@ def test_it_asks_for_a_fresh_factor_before_adding_an_app(client, supplier):
     client.force_login(supplier)
     age_verification(client, 16 * 60)
     response = client.get(APP_URL)
-    assert response["Location"].startswith(reverse("twofactor_step_up"))
+    assert response["Location"].startswith(reverse("twofactor:step_up"))
 
 
 def test_it_makes_new_recovery_codes_and_the_old_ones_stop_working(
@@ -101,7 +101,7 @@ def test_it_goes_back_to_the_emailed_code(client, supplier, django_capture_on_co
     give_authenticator(supplier)
     client.force_login(supplier)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("twofactor_remove_authenticator"), follow=True)
+        response = client.post(reverse("twofactor:remove_authenticator"), follow=True)
     assert "L&#x27;application d&#x27;authentification est retirée" in response.content.decode()
     supplier.refresh_from_db()
     assert supplier.second_factor == "email"
@@ -113,7 +113,7 @@ def test_it_asks_for_a_fresh_factor_before_removing_the_app(client, supplier):
     give_authenticator(supplier)
     client.force_login(supplier)
     age_verification(client, 31 * 60)
-    response = client.post(reverse("twofactor_remove_authenticator"))
-    assert response["Location"].startswith(reverse("twofactor_step_up"))
+    response = client.post(reverse("twofactor:remove_authenticator"))
+    assert response["Location"].startswith(reverse("twofactor:step_up"))
     supplier.refresh_from_db()
     assert supplier.second_factor == "totp"

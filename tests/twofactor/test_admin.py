@@ -20,7 +20,7 @@ def test_it_sends_staff_without_an_app_to_set_one_up(client):
     staff = UserFactory(is_staff=True, is_superuser=True, second_factor="email")
     client.force_login(staff)
     response = client.get(ADMIN, follow=True)
-    assert response.redirect_chain[-1][0].startswith(reverse("twofactor_authenticator"))
+    assert response.redirect_chain[-1][0].startswith(reverse("twofactor:authenticator"))
     assert (
         "L&#x27;administration n&#x27;est ouverte qu&#x27;aux comptes protégés par une application "
         "d&#x27;authentification. Configurez la vôtre ci-dessous, puis vous y accéderez."
@@ -34,7 +34,7 @@ def test_it_asks_the_apps_code_of_staff_who_logged_in_with_an_emailed_code(clien
     session[services.SESSION_METHOD] = "email"
     session.save()
     response = client.get(ADMIN, follow=True)
-    assert response.redirect_chain[-1][0].startswith(reverse("twofactor_step_up"))
+    assert response.redirect_chain[-1][0].startswith(reverse("twofactor:step_up"))
     assert "Pour ouvrir l&#x27;administration, saisissez le code de votre application d&#x27;authentification." in (
         response.content.decode()
     )
@@ -56,7 +56,7 @@ def test_it_refuses_the_admin_to_a_supplier(client):
 def test_it_has_no_password_form_of_its_own(client):
     response = client.get(reverse("admin:login") + "?next=/admin/banking/")
     assert response.status_code == 302
-    assert response["Location"] == reverse("login") + "?next=/admin/banking/"
+    assert response["Location"] == reverse("twofactor:login") + "?next=/admin/banking/"
 
 
 @pytest.mark.ignore_template_errors
@@ -84,10 +84,12 @@ def test_it_logs_a_staff_member_in_with_the_app_then_opens_the_admin():
     staff = give_authenticator(UserFactory(is_staff=True, is_superuser=True, email="agent@grenoble.fr"))
     client = VerifiedClient()
     response = client.get(ADMIN, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("login") + "?next=/admin/"
-    response = client.post(reverse("login") + "?next=/admin/", {"username": staff.email, "password": DEFAULT_PASSWORD})
-    assert response["Location"] == reverse("login_code")
+    assert response.redirect_chain[-1][0] == reverse("twofactor:login") + "?next=/admin/"
+    response = client.post(
+        reverse("twofactor:login") + "?next=/admin/", {"username": staff.email, "password": DEFAULT_PASSWORD}
+    )
+    assert response["Location"] == reverse("twofactor:login_code")
     assert mail.outbox == []
-    response = client.post(reverse("login_code"), {"code": app_code()})
+    response = client.post(reverse("twofactor:login_code"), {"code": app_code()})
     assert response["Location"] == "/admin/"
     assert client.get(ADMIN).status_code == 200

@@ -20,7 +20,7 @@ from twofactor.models import UsedCode
 pytestmark = pytest.mark.django_db
 
 EMAIL = "claire@menuiserie.fr"
-CODE_URL = reverse("login_code")
+CODE_URL = reverse("twofactor:login_code")
 MSG_WRONG = (
     "Ce code n&#x27;est pas le bon. Vérifiez les 6 chiffres : seul le dernier code envoyé par courriel est valable."
 )
@@ -50,12 +50,12 @@ def supplier():
 
 
 def password_step(client, email=EMAIL, password=DEFAULT_PASSWORD, next_url=""):
-    url = reverse("login") + (f"?next={next_url}" if next_url else "")
+    url = reverse("twofactor:login") + (f"?next={next_url}" if next_url else "")
     return client.post(url, {"username": email, "password": password})
 
 
 def is_logged_in(client):
-    return client.get(reverse("home")).status_code == 200
+    return client.get(reverse("onboarding:home")).status_code == 200
 
 
 def test_it_asks_for_the_emailed_code_after_the_password_and_unlocks_nothing_before(client, supplier):
@@ -107,7 +107,7 @@ def test_it_refuses_a_code_already_used(client, supplier):
     password_step(client)
     code = last_code_sent_to(EMAIL)
     client.post(CODE_URL, {"code": code})
-    client.post(reverse("logout"))
+    client.post(reverse("twofactor:logout"))
     password_step(client)  # a new code is sent; the old one is typed again
     response = client.post(CODE_URL, {"code": code})
     assert MSG_USED in response.content.decode()
@@ -163,7 +163,7 @@ def test_it_locks_after_five_wrong_codes_with_the_time_to_wait(client, supplier)
 
 def test_it_sends_the_code_page_back_to_the_password_without_one(client, supplier):
     response = client.get(CODE_URL, follow=True)
-    assert response.redirect_chain == [(reverse("login"), 302)]
+    assert response.redirect_chain == [(reverse("twofactor:login"), 302)]
     assert (
         "Saisissez d&#x27;abord votre adresse électronique de connexion et votre mot de passe."
         in response.content.decode()
@@ -197,7 +197,7 @@ def test_it_sends_a_new_code_on_request_once_the_wait_is_over(client, supplier):
     second = last_code_sent_to(EMAIL)
     if second != first:
         assert MSG_WRONG in client.post(CODE_URL, {"code": first}).content.decode()  # only the last one works
-    assert client.post(CODE_URL, {"code": second})["Location"] == reverse("home")
+    assert client.post(CODE_URL, {"code": second})["Location"] == reverse("onboarding:home")
 
 
 def test_it_asks_an_app_user_for_the_apps_code(client, supplier):
@@ -208,7 +208,7 @@ def test_it_asks_an_app_user_for_the_apps_code(client, supplier):
     assert "Ouvrez votre application d'authentification" in html
     assert MSG_APP_WRONG in client.post(CODE_URL, {"code": app_code(offset_steps=10)}).content.decode()
     response = client.post(CODE_URL, {"code": app_code()})
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("onboarding:home")
     assert client.session[services.SESSION_METHOD] == "totp"
 
 
@@ -217,7 +217,7 @@ def test_it_refuses_an_apps_code_used_twice(client, supplier):
     code = app_code()
     password_step(client)
     client.post(CODE_URL, {"code": code})
-    client.post(reverse("logout"))
+    client.post(reverse("twofactor:logout"))
     password_step(client)
     response = client.post(CODE_URL, {"code": code})
     assert MSG_APP_USED in response.content.decode()
@@ -236,7 +236,7 @@ def test_it_takes_a_recovery_code_once_and_says_so_by_email(client, supplier, dj
     assert "Un code de secours a été utilisé pour vous connecter." in notice.body
     assert "Il vous reste 1 code de secours." in notice.body
     assert "second facteur : un code à 6 chiffres donné par votre application d'authentification" in notice.body
-    client.post(reverse("logout"))
+    client.post(reverse("twofactor:logout"))
     password_step(client)
     response = client.post(CODE_URL, {"code": "4f7k-9m2p"})
     assert MSG_RECOVERY_USED in response.content.decode()
@@ -247,9 +247,9 @@ def test_it_takes_a_recovery_code_once_and_says_so_by_email(client, supplier, dj
 def test_it_logs_out_a_session_that_has_no_second_factor(supplier):
     client = Client()  # Django's own force_login: a password-only session, as before this feature
     client.force_login(supplier)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("onboarding:home"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("twofactor:login"))
     assert "_auth_user_id" not in client.session
 
 
@@ -262,7 +262,7 @@ def test_it_counts_the_code_step_in_a_few_queries(client, supplier, django_asser
     # django-axes' access log (2), last_login (1), the session saved (1).
     with django_assert_num_queries(18):
         response = client.post(CODE_URL, {"code": code})
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("onboarding:home")
 
 
 def test_it_forgets_used_codes_after_thirty_days(supplier):

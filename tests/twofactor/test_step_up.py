@@ -16,7 +16,7 @@ from twofactor import services
 pytestmark = pytest.mark.django_db
 
 ADD_URL = reverse("banking:add")
-STEP_UP_URL = reverse("twofactor_step_up")
+STEP_UP_URL = reverse("twofactor:step_up")
 
 
 def step_up_for(path):
@@ -86,7 +86,7 @@ def test_it_refuses_a_wrong_code_at_the_step_up(client, manager):
 
 def test_it_sends_a_visitor_without_the_first_factor_to_the_login(client):
     response = Client().get(step_up_for(ADD_URL), follow=True)
-    assert response.redirect_chain[0][0].startswith(reverse("login"))
+    assert response.redirect_chain[0][0].startswith(reverse("twofactor:login"))
     assert (
         "Connectez-vous d&#x27;abord : cette page confirme l&#x27;identité d&#x27;une personne déjà connectée."
         in response.content.decode()
@@ -100,7 +100,7 @@ def test_it_ignores_a_next_address_on_another_site(client, manager):
     response = client.post(
         STEP_UP_URL, {"code": last_code_sent_to("claire@menuiserie.fr"), "suivant": "https://evil.example/"}
     )
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("onboarding:home")
 
 
 def test_it_asks_an_app_user_for_the_apps_code_at_the_step_up(client, manager):

@@ -34,7 +34,7 @@ from stdnum.iban import calc_check_digits
 
 from banking.models import BankAccount
 from banking.rib import RibStatus
-from banking.storage import get_private_storage
+from core.storage import get_private_storage
 from invoices.models import Invoice, InvoiceStatusChange, Service
 from mandates import texts
 from mandates.models import BillingMandate

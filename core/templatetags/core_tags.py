@@ -1,7 +1,5 @@
 from django import template
 
-from onboarding import rendering
-
 register = template.Library()
 
 
@@ -15,10 +13,3 @@ def field(form, name):
 def minutes(duration):
     """A timedelta in whole minutes (at least 1), for « réessayez dans N minutes »."""
     return max(1, int(duration.total_seconds() // 60))
-
-
-@register.simple_tag
-def field_html(bound_field):
-    """`includes/field.html` for one field; the same empty field is rendered once per process
-    (onboarding/rendering.py says when)."""
-    return rendering.field_html(bound_field)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from onboarding.emails import retry_pending_emails
+from core.emails import retry_pending_emails
 
 
 class Command(BaseCommand):

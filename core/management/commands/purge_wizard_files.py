@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from onboarding.storage import wizard_file_storage
+from core.storage import wizard_file_storage
 
 
 class Command(BaseCommand):

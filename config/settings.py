@@ -21,7 +21,7 @@ if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-demo-only-never-in-production")
 else:
     # No development key without debug. Django refuses any use of an empty key, the server
-    # refuses to start (onboarding/checks.py, wsgi.py, asgi.py), and commands that sign
+    # refuses to start (core/checks.py, config/wsgi.py, config/asgi.py), and commands that sign
     # nothing (makemigrations) still run.
     SECRET_KEY = env.str("SECRET_KEY", default="")
 
@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "captcha",
     "django_countries",
     "phonenumber_field",
+    "core",
     "onboarding",
     "structures",
     "simple_history",
@@ -61,7 +62,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "onboarding.middleware.LanguageMiddleware",
+    "core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -69,14 +70,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "onboarding.middleware.SessionLifetimeMiddleware",
+    "core.middleware.SessionLifetimeMiddleware",
     # After the others: a rate limit reached anywhere becomes the 429 page.
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: it turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "onboarding.urls"
+ROOT_URLCONF = "config.urls"
 
 TEMPLATES = [
     {
@@ -94,10 +95,9 @@ TEMPLATES = [
 ]
 
 # Widgets are rendered through the project's templates too (our captcha widget overrides its own).
-# Django's TemplatesSetting, with the plain <input> tag written in Python (onboarding/renderers.py).
-FORM_RENDERER = "onboarding.renderers.InputFastRenderer"
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
-WSGI_APPLICATION = "onboarding.wsgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
@@ -112,9 +112,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "landing"
+LOGIN_URL = "twofactor:login"
+LOGIN_REDIRECT_URL = "onboarding:home"
+LOGOUT_REDIRECT_URL = "onboarding:landing"
 
 # E-mail: console for the demo, `smtp://…` or `filemail:///path` elsewhere.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -204,7 +204,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Sessions: closed after 30 idle minutes, and 12 hours after login whatever happens
-# (onboarding.middleware.SessionLifetimeMiddleware). Django gives a new session key at login,
+# (core.middleware.SessionLifetimeMiddleware). Django gives a new session key at login,
 # and a password change ends the other sessions (the session's auth hash no longer matches).
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 3600)
@@ -236,7 +236,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_USERNAME_CALLABLE = "onboarding.security.axes_username"
+AXES_USERNAME_CALLABLE = "twofactor.services.axes_username"
 AXES_LOCKOUT_TEMPLATE = "onboarding/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = False  # failures expire with the cool-off anyway; saves two queries per login
@@ -269,7 +269,7 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 if "LocMemCache" in CACHES["default"]["BACKEND"]:
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
-RATELIMIT_VIEW = "onboarding.views.rate_limited"
+RATELIMIT_VIEW = "core.views.rate_limited"
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 
 LOGGING = {
@@ -284,7 +284,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # The buyer: the Ville de Grenoble. Suppliers must never register the city's own SIRET.
 CITY_SIRET = env.str("CITY_SIRET", default="21380185500015")
-# Rates per client address (django-ratelimit syntax), by group; see onboarding/security.py.
+# Rates per client address (django-ratelimit syntax), by group; see core/ratelimit.py.
 RATELIMITS = {
     "account-creation": env.str("RATELIMIT_ACCOUNT_CREATION", default="20/h"),
     "directory-search": env.str("RATELIMIT_DIRECTORY_SEARCH", default="60/h"),

@@ -1,14 +1,8 @@
-"""Small pieces of the security setup that settings name (see SECURITY.md)."""
+"""Rate limits per client address (django-ratelimit), by group: `settings.RATELIMITS` (see SECURITY.md)."""
 
 from django.conf import settings
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
-
-
-def axes_username(request, credentials=None):
-    """The login typed, as the app compares it: lockouts count per account whatever the case."""
-    value = (credentials or {}).get("username") or request.POST.get("username", "")
-    return value.strip().lower()
 
 
 def rate_of(group, request):

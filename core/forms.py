@@ -1,4 +1,4 @@
-"""Form fields shared by the stage apps' forms."""
+"""Form pieces shared by the stage apps: forms parse and display, they decide no business rule."""
 
 from django_countries import countries
 from django_countries.fields import CountryField, LazyTypedChoiceField

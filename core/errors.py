@@ -1,0 +1,28 @@
+"""The one shape of a domain error: what a service refuses, in the words the user reads.
+
+Every stage's errors derive from DomainError. A service raises it; the view (or the form that
+called the service) shows `message`, next to `field` when it names one. Errors that choose a
+whole page rather than a message (a link that expired, was used…) carry a `reason`, one of their
+class's constants, and the view maps it to its page.
+"""
+
+
+class DomainError(Exception):
+    """A request a service refuses. `message` is for the user; `field` the form field it is about."""
+
+    def __init__(self, message="", *, field=None, reason=None):
+        super().__init__(str(message or reason or ""))
+        self.message = message
+        self.field = field
+        self.reason = reason
+
+    def add_to(self, form):
+        """Show it in `form`, under its field or at the top (field=None)."""
+        form.add_error(self.field if self.field in form.fields else None, self.message)
+
+
+class ReasonError(DomainError):
+    """A DomainError whose `reason`, one of its class's constants, tells the view which page to show."""
+
+    def __init__(self, reason, message=""):
+        super().__init__(message, reason=reason)

@@ -1,0 +1,148 @@
+"""The step protocol: what each stage app tells the wizard and the connected home of its stage.
+
+In the spirit of pretix's checkout steps. Each stage of the procedure (the account, the
+structure, the bank details, the mandate) is a `Stage` defined in its own app (`<app>/stage.py`)
+and listed once, in the procedure's order, by onboarding/stages.py. The wizard and the connected
+home only loop over that list: they know no stage's forms' insides, models or services.
+
+A stage tells:
+- the wizard: its steps (name in the URL, form class), whether a step applies, its form's
+  arguments and initial values, what a button of its own does (search, new captcha…), what it
+  keeps once a step is valid, what its template needs, what it knows for the later stages
+  (`facts`), whether it ends the wizard, and how it commits what the wizard gathered;
+- the connected home: its card (done or not, where it stands, the next action).
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who goes through the wizard, before an account exists: what the account step gave."""
+
+    email: str
+    last_name: str
+    first_name: str
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True)
+class StageCard:
+    """A stage on the connected home: done or not, where it stands, the next action if any."""
+
+    stage: "Stage"
+    done: bool
+    status: str
+    action_label: str = ""
+    action_url: str = ""
+
+
+@dataclass
+class HomeFacts:
+    """What the connected home learned of the user so far, stage by stage, in order."""
+
+    user: Any
+    memberships: list = field(default_factory=list)  # the user's Membership rows, with their structure
+    structure: Any = None  # the first structure the user is the main manager of
+    dashboard: Any = None  # structures.services.Dashboard: requests to decide, pending ones
+    mandate_signed: bool = False  # the current mandate of `structure` is signed
+
+
+@dataclass
+class Registration:
+    """What the wizard's end created so far, stage by stage, inside its one transaction."""
+
+    user: Any = None
+    structure: Any = None
+    created: bool = False  # the structure was created: its main manager goes on with the next stages
+    request: Any = None  # or an attachment request to join it
+    # An e-mailed link that also activates a new account is on its way (the mandate's): the
+    # account stage then sends no activation link of its own.
+    activation_link_sent: bool = False
+
+
+class Journey(Protocol):
+    """What the wizard offers the stages (onboarding/wizard.py implements it)."""
+
+    request: Any
+
+    def cleaned_data(self, step) -> dict | None:
+        """A step's stored data, validated (None when the step was not done or is invalid)."""
+
+    def facts(self, before) -> dict:
+        """What the stages before `before` know (each stage's `facts`), merged."""
+
+    def extra(self, key, default=None):
+        """A value a stage kept in the wizard's storage."""
+
+    def keep(self, key, value):
+        """Keep a value in the wizard's storage until it ends."""
+
+    def set_step_data(self, step, data):
+        """Replace a step's stored data, as a browser would have posted it (or None)."""
+
+    def form_prefix(self, step) -> str: ...
+
+    def form(self, data=None, files=None):
+        """The current step's form, bound to `data` when given."""
+
+    def render(self, form):
+        """The current step's page showing `form`."""
+
+    def finish(self):
+        """Go to the wizard's end: every step is validated again, then committed."""
+
+
+class Stage:
+    """One stage of the procedure. Subclasses override what applies to them."""
+
+    key = ""  # the stage's one name in code and templates: account, structure, banking, mandate
+    number = 0
+    title = ""
+    description = ""
+    steps: tuple = ()  # ((step name, form class), …) in the wizard's order
+
+    # --- The wizard --------------------------------------------------------------------------
+
+    def step_applies(self, step, journey):
+        return True
+
+    def ends_wizard(self, journey):
+        """Whether the wizard stops after this stage (joining an existing structure does)."""
+        return False
+
+    def form_kwargs(self, step, journey):
+        return {}
+
+    def form_initial(self, step, journey):
+        return {}
+
+    def post(self, step, journey):
+        """A POST to one of this stage's steps, before the wizard validates it: a response for a
+        button of the stage's own (search, new captcha…), or None to go on."""
+        return None
+
+    def step_valid(self, step, form, journey):
+        """The step was posted and is valid: keep what the end will need (journey.keep)."""
+
+    def context(self, step, form, journey):
+        return {}
+
+    def facts(self, journey):
+        """What this stage knows for the later ones (e.g. the person, the structure's details)."""
+        return {}
+
+    def commit(self, forms, registration):
+        """Create what `forms` (this stage's validated forms, by step) describe; inside the
+        wizard's transaction, after the earlier stages committed into `registration`."""
+
+    def finish(self, registration):
+        """After every stage committed, still inside the transaction (e-mails leave on commit)."""
+
+    # --- The connected home ------------------------------------------------------------------
+
+    def home_card(self, facts):
+        raise NotImplementedError
