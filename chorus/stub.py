@@ -180,7 +180,7 @@ class StubPortal:
         return SubmissionReceipt(
             invoice_id_cpp=invoice.invoice_id_cpp,
             number=invoice.number,
-            status=PortalStatus.DEPOSEE,
+            status=PortalStatus.DEPOSEE.value,
             deposited_on=timezone.localdate(invoice.submitted_at),
         )
 
@@ -260,7 +260,7 @@ def _history(invoice, moment):
     for index, code in enumerate(life[: min(elapsed, len(life) - 1) + 1]):
         history.append(
             PortalStatusChange(
-                code=code,
+                code=code.value,
                 label=status_label(code),
                 changed_at=invoice.submitted_at + index * step,
                 comment=COMMENTS[code].format(service=invoice.service_code or "destinataire"),

@@ -51,6 +51,7 @@ def test_it_dates_and_comments_every_change(clock):
     assert status.history[2].comment == "Facture mise à disposition du service DSI."
     assert all(change.comment for change in status.history)
     assert status.code == "MISE_EN_PAIEMENT" and status.label == "Mise en paiement"
+    assert type(status.code) is str and type(status.history[0].code) is str
     assert status.changed_at == deposited_at + datetime.timedelta(minutes=5)
     assert status.comment == "Mise en paiement par le comptable public."
     assert status.number == "F-2026-0042"
