@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "banking",
     "mandates",
     "invoices",
+    "chorus",
     # Two-factor login (twofactor/): django-otp's devices for the e-mailed code, the
     # authenticator app (TOTP) and the recovery codes.
     "django_otp",
@@ -294,3 +295,25 @@ RATELIMITS = {
     "upload": env.str("RATELIMIT_UPLOAD", default="30/h"),
     "second-factor": env.str("RATELIMIT_SECOND_FACTOR", default="30/h"),
 }
+
+# --- Chorus Pro (chorus/) ---
+# The national e-invoicing portal, reached through the State's API gateway PISTE. "stub" (the
+# default, for the demo and the tests) is an in-process portal kept in the database; "piste"
+# calls the real API. See chorus/__init__.py for how to get the credentials below.
+CHORUS_BACKEND = env.str("CHORUS_BACKEND", default="stub")
+# "sandbox" (PISTE's sandbox, Chorus Pro's qualification portal) or "production".
+CHORUS_ENVIRONMENT = env.str("CHORUS_ENVIRONMENT", default="sandbox")
+# The PISTE application (OAuth2 client credentials) and the Chorus Pro technical account.
+CHORUS_CLIENT_ID = env.str("CHORUS_CLIENT_ID", default="")
+CHORUS_CLIENT_SECRET = env.str("CHORUS_CLIENT_SECRET", default="")
+CHORUS_TECHNICAL_LOGIN = env.str("CHORUS_TECHNICAL_LOGIN", default="")
+CHORUS_TECHNICAL_PASSWORD = env.str("CHORUS_TECHNICAL_PASSWORD", default="")
+# Seconds per HTTP call; retries of a failed call (0.5 s, 1 s, 2 s… apart).
+CHORUS_TIMEOUT = env.float("CHORUS_TIMEOUT", default=10.0)
+CHORUS_MAX_RETRIES = env.int("CHORUS_MAX_RETRIES", default=3)
+CHORUS_RETRY_BACKOFF = env.float("CHORUS_RETRY_BACKOFF", default=0.5)
+# The buyer on the portal: invoices are addressed to this SIRET.
+CHORUS_CITY_SIRET = env.str("CHORUS_CITY_SIRET", default=CITY_SIRET)
+# The stub moves an invoice one status further every so many seconds.
+CHORUS_STUB_STEP_SECONDS = env.int("CHORUS_STUB_STEP_SECONDS", default=60)
+# --- end of Chorus Pro (chorus/) ---
