@@ -183,5 +183,13 @@ class BankAccount(models.Model):
         return self.status == self.Status.PENDING
 
     @property
+    def is_validated(self):
+        return self.status == self.Status.VALIDATED
+
+    @property
+    def is_rejected(self):
+        return self.status == self.Status.REJECTED
+
+    @property
     def has_factor(self):
         return bool(self.factor_raison_sociale)

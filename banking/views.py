@@ -16,12 +16,12 @@ from core.files import serve_private_file
 from core.ratelimit import enforce_rate_limit
 from structures.models import Membership
 from structures.services import managed_structures
-from twofactor import services as twofactor_services
 from twofactor.decorators import fresh_second_factor
 
 from . import services
 from .forms import BankAccountForm, ManagedStructureForm
 from .models import REVIEW_PERMISSION, BankAccount
+from .services import BankDetails
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +59,7 @@ def add(request):
             structure = structure or structure_form.cleaned_data["structure"]
             try:
                 account = services.submit_bank_account(
-                    structure=structure,
-                    user=request.user,
-                    cleaned_data=form.cleaned_data,
-                    rib_file=form.cleaned_data["rib_file"],
+                    structure=structure, user=request.user, details=BankDetails.from_cleaned_data(form.cleaned_data)
                 )
             except OSError:
                 # The storage failed (disk full, network share gone): nothing was recorded.
@@ -75,11 +72,6 @@ def add(request):
                     ),
                 )
             else:
-                twofactor_services.notify(
-                    request.user,
-                    "bank_details",
-                    detail=f"{account.structure.raison_sociale} — IBAN {account.iban_masked}",
-                )
                 if account.is_rib_change:
                     messages.warning(
                         request,

@@ -40,9 +40,9 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
 from .portal import (
-    CREDENTIALS_REFUSED_MESSAGE,
+    MSG_CREDENTIALS_REFUSED,
     DEFAULT_BILLING_FRAMEWORK,
-    INVALID_ANSWER_MESSAGE,
+    MSG_INVALID_ANSWER,
     FlowReceipt,
     PortalInvoice,
     PortalInvoiceStatus,
@@ -434,7 +434,7 @@ class PisteClient:
         if response.status_code >= 400:
             # invalid_client: a wrong or revoked client id or secret. Never retried.
             raise PortalRefused(
-                CREDENTIALS_REFUSED_MESSAGE,
+                MSG_CREDENTIALS_REFUSED,
                 code=_json_field(response, "error"),
                 http_status=response.status_code,
                 reason=f"token refused: HTTP {response.status_code}",
@@ -443,7 +443,7 @@ class PisteClient:
             answer = response.json()
             return str(answer["access_token"]), max(1, int(answer.get("expires_in") or 3600))
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise PortalUnavailable(INVALID_ANSWER_MESSAGE, reason="token: invalid answer") from None
+            raise PortalUnavailable(MSG_INVALID_ANSWER, reason="token: invalid answer") from None
 
     def _forget_token(self):
         cache.delete(self.config.token_cache_key)
@@ -538,7 +538,7 @@ def _failure(response, idempotent):
     if status == 401:
         # After a new token: the token is not the problem, the technical account or the
         # application's subscription is.
-        return PortalRefused(CREDENTIALS_REFUSED_MESSAGE, http_status=401, reason="HTTP 401 with a new token")
+        return PortalRefused(MSG_CREDENTIALS_REFUSED, http_status=401, reason="HTTP 401 with a new token")
     if status == 429 or status >= 500:
         # 429 and 503 say « not now »: nothing was processed. Any other 5xx may come after it was.
         processed = status not in (429, 503)
@@ -559,7 +559,7 @@ def _answer(path, response, idempotent):
     except ValueError:
         logger.warning("Chorus Pro %s: the answer is not JSON", path)
         raise PortalUnavailable(
-            INVALID_ANSWER_MESSAGE,
+            MSG_INVALID_ANSWER,
             reason="invalid JSON",
             http_status=response.status_code,
             outcome_unknown=not idempotent,
@@ -587,7 +587,7 @@ def _reading(path):
         yield
     except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as error:
         logger.warning("Chorus Pro %s: unexpected answer (%s)", path, type(error).__name__)
-        raise PortalUnavailable(INVALID_ANSWER_MESSAGE, reason=f"unexpected answer ({type(error).__name__})") from None
+        raise PortalUnavailable(MSG_INVALID_ANSWER, reason=f"unexpected answer ({type(error).__name__})") from None
 
 
 def _date(value):

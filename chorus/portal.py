@@ -61,6 +61,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
+
 BACKENDS = ("stub", "piste")
 
 # Chorus Pro refuses a file of more than 10 Mo (its error 20003 for an attachment); checking it
@@ -79,18 +81,18 @@ FLOW_SYNTAXES = {
 DEFAULT_BILLING_FRAMEWORK = "A1_FACTURE_FOURNISSEUR"
 
 # Messages for finance staff (and suppliers, when the caller chooses to show them).
-UNAVAILABLE_MESSAGE = _("Chorus Pro ne répond pas pour le moment. Nouvel essai plus tard.")
-OUTCOME_UNKNOWN_MESSAGE = _(
+MSG_UNAVAILABLE = _("Chorus Pro ne répond pas pour le moment. Nouvel essai plus tard.")
+MSG_OUTCOME_UNKNOWN = _(
     "Chorus Pro n'a pas répondu à temps : la facture a pu être reçue. "
     "Vérifiez sur le portail (recherche par numéro) avant de la renvoyer."
 )
-INVALID_ANSWER_MESSAGE = _("Chorus Pro a envoyé une réponse illisible. Nouvel essai plus tard.")
-REFUSED_MESSAGE = _("Chorus Pro a refusé la demande (code %(code)s) : %(label)s")
-CREDENTIALS_REFUSED_MESSAGE = _(
+MSG_INVALID_ANSWER = _("Chorus Pro a envoyé une réponse illisible. Nouvel essai plus tard.")
+MSG_REFUSED = _("Chorus Pro a refusé la demande (code %(code)s) : %(label)s")
+MSG_CREDENTIALS_REFUSED = _(
     "Chorus Pro refuse nos identifiants (application PISTE ou compte technique) : "
     "vérifiez-les, et la date d'expiration du mot de passe du compte technique."
 )
-FILE_TOO_LARGE_MESSAGE = _("Le fichier dépasse 10 Mo, la taille maximale acceptée par Chorus Pro.")
+MSG_FILE_TOO_LARGE = _("Le fichier dépasse 10 Mo, la taille maximale acceptée par Chorus Pro.")
 
 
 class PortalStatus(models.TextChoices):
@@ -245,25 +247,23 @@ class PortalInvoice:
 # --- errors ----------------------------------------------------------------------------------
 
 
-class PortalError(Exception):
+class PortalError(DomainError):
     retryable = False
 
     def __init__(self, message, *, code="", label="", http_status=None, reason=""):
-        super().__init__(str(message))
-        self.message = message
+        # `reason`: for logs, in English (e.g. "ReadTimeout", "HTTP 503"); never a secret.
+        super().__init__(message, reason=reason)
         self.code = str(code) if code is not None else ""
         self.label = label
         self.http_status = http_status
-        # For logs, in English (e.g. "ReadTimeout", "HTTP 503"); never a secret.
-        self.reason = reason
 
 
 class PortalUnavailable(PortalError):
     retryable = True
 
-    def __init__(self, message=UNAVAILABLE_MESSAGE, *, outcome_unknown=False, **kwargs):
+    def __init__(self, message=MSG_UNAVAILABLE, *, outcome_unknown=False, **kwargs):
         if outcome_unknown:
-            message = OUTCOME_UNKNOWN_MESSAGE
+            message = MSG_OUTCOME_UNKNOWN
         super().__init__(message, **kwargs)
         self.outcome_unknown = outcome_unknown
 
@@ -275,7 +275,7 @@ class PortalRefused(PortalError):
 def refused(code, label, *, http_status=None):
     """The PortalRefused of a `codeRetour` and `libelle` from the portal."""
     label = str(label or "")[:300]
-    message = REFUSED_MESSAGE % {"code": code if code not in (None, "") else "?", "label": label or "—"}
+    message = MSG_REFUSED % {"code": code if code not in (None, "") else "?", "label": label or "—"}
     return PortalRefused(message, code=code, label=label, http_status=http_status, reason=f"codeRetour {code}")
 
 
@@ -344,7 +344,7 @@ def flow_syntax(syntax):
 
 def _check_size(data):
     if len(data) > MAX_FILE_BYTES:
-        raise PortalRefused(FILE_TOO_LARGE_MESSAGE, reason="file larger than 10 Mo")
+        raise PortalRefused(MSG_FILE_TOO_LARGE, reason="file larger than 10 Mo")
 
 
 def _backend():

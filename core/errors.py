@@ -8,13 +8,21 @@ class's constants, and the view maps it to its page.
 
 
 class DomainError(Exception):
-    """A request a service refuses. `message` is for the user; `field` the form field it is about."""
+    """A request a service refuses. `message` is for the user; `field` the form field it is about.
 
-    def __init__(self, message="", *, field=None, reason=None):
-        super().__init__(str(message or reason or ""))
-        self.message = message
-        self.field = field
+    A subclass may give its `message` as a class attribute; one passed to the constructor wins.
+    """
+
+    message = ""
+    field = None
+
+    def __init__(self, message=None, *, field=None, reason=None):
+        if message is not None:
+            self.message = message
+        if field is not None:
+            self.field = field
         self.reason = reason
+        super().__init__(str(self.message or reason or ""))
 
     def add_to(self, form):
         """Show it in `form`, under its field or at the top (field=None)."""
@@ -24,5 +32,5 @@ class DomainError(Exception):
 class ReasonError(DomainError):
     """A DomainError whose `reason`, one of its class's constants, tells the view which page to show."""
 
-    def __init__(self, reason, message=""):
+    def __init__(self, reason, message=None):
         super().__init__(message, reason=reason)

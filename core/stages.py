@@ -55,7 +55,8 @@ class HomeFacts:
 class Registration:
     """What the wizard's end created so far, stage by stage, inside its one transaction."""
 
-    user: Any = None
+    user: Any = None  # the user logged in, or the account registered by the account stage
+    new_account: bool = False  # the account stage registered `user` in this transaction
     structure: Any = None
     created: bool = False  # the structure was created: its main manager goes on with the next stages
     request: Any = None  # or an attachment request to join it
@@ -75,8 +76,11 @@ class Journey(Protocol):
     def facts(self, before) -> dict:
         """What the stages before `before` know (each stage's `facts`), merged."""
 
-    def extra(self, key, default=None):
-        """A value a stage kept in the wizard's storage."""
+    def step_data(self, step) -> dict | None:
+        """A step's stored data, as posted (None when nothing is stored)."""
+
+    def extra(self, key):
+        """A value a stage kept in the wizard's storage (None when none)."""
 
     def keep(self, key, value):
         """Keep a value in the wizard's storage until it ends."""

@@ -159,6 +159,18 @@ class Invoice(models.Model):
     def facturx_profile_label(self):
         return PROFILE_LABELS.get(self.facturx_profile, self.facturx_profile)
 
+    @property
+    def is_rejected(self):
+        return self.status == self.Status.REJECTED
+
+    @property
+    def is_suspended(self):
+        return self.status == self.Status.SUSPENDED
+
+    @property
+    def is_in_payment(self):
+        return self.status == self.Status.PAYMENT
+
 
 class InvoiceStatusChange(models.Model):
     """One line of an invoice's history: its deposit (from "") or a change of status."""

@@ -23,8 +23,9 @@ from django.utils.translation import gettext_lazy as _
 
 from banking.models import BankAccount
 from core.emails import send_email_on_commit
+from core.errors import DomainError
 from mandates.models import BillingMandate
-from mandates.services import MandateStatus, state_of
+from mandates.services import state_of
 from structures.models import Membership
 
 from . import facturx
@@ -43,10 +44,10 @@ class Missing:
 
 
 _MISSING_OF = {
-    MandateStatus.NONE: Missing.MANDATE_MISSING,
-    MandateStatus.GENERATED: Missing.MANDATE_PENDING,
-    MandateStatus.CANCELLED: Missing.MANDATE_CANCELLED,
-    MandateStatus.EXPIRED: Missing.MANDATE_EXPIRED,
+    None: Missing.MANDATE_MISSING,
+    BillingMandate.Status.GENERATED: Missing.MANDATE_PENDING,
+    BillingMandate.Status.CANCELLED: Missing.MANDATE_CANCELLED,
+    BillingMandate.Status.EXPIRED: Missing.MANDATE_EXPIRED,
 }
 
 
@@ -120,15 +121,13 @@ MSG_SAME_FILE = _(
     "Une facture corrigée doit être un nouveau fichier, avec un nouveau numéro."
 )
 MSG_NO_BANK_ACCOUNT = _("Choisissez les coordonnées bancaires sur lesquelles la facture sera payée.")
+MSG_COMMENT_REQUIRED = _(
+    "Indiquez un commentaire : le fournisseur doit savoir pourquoi la facture est rejetée, ou ce qui lui est demandé."
+)
 
 
-class InvoiceError(Exception):
-    """A deposit that cannot be recorded; `field` names the form field `message` belongs to."""
-
-    def __init__(self, message, field=None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class InvoiceError(DomainError):
+    """A deposit or a change refused; `field` names the form field `message` belongs to."""
 
 
 def validated_bank_accounts(structure):
@@ -198,7 +197,7 @@ def _record(*, structure, user, data, content, original_name, source, facturx_xm
     _check_depositor(user, structure)
     account = data["bank_account"]
     if account.structure_id != structure.pk or account.status != BankAccount.Status.VALIDATED:
-        raise InvoiceError(MSG_NO_BANK_ACCOUNT, "bank_account")
+        raise InvoiceError(MSG_NO_BANK_ACCOUNT, field="bank_account")
     sha256 = hashlib.sha256(content).hexdigest()
     now = timezone.now()
     invoice = Invoice(
@@ -268,9 +267,11 @@ def check_not_deposited(structure, *, number=None, sha256=None):
                     "date": existing.issue_date.strftime("%d/%m/%Y"),
                     "deposited": _paris(existing.deposited_at),
                 },
-                "file",
+                field="file",
             )
-        raise InvoiceError(MSG_NUMBER_USED % {"number": number, "deposited": _paris(existing.deposited_at)}, "number")
+        raise InvoiceError(
+            MSG_NUMBER_USED % {"number": number, "deposited": _paris(existing.deposited_at)}, field="number"
+        )
 
 
 def _paris(moment):
@@ -302,7 +303,7 @@ TRANSITIONS = {
 COMMENT_REQUIRED = (Status.REJECTED, Status.SUSPENDED)
 
 
-class InvoiceStateError(Exception):
+class InvoiceStateError(InvoiceError):
     """The invoice's status no longer allows this change (someone else changed it, or twice)."""
 
 
@@ -320,7 +321,7 @@ def change_status(invoice, to, *, by, comment=""):
         raise PermissionDenied("Changing an invoice's status needs the invoices.process_invoice permission.")
     comment = (comment or "").strip()
     if to in COMMENT_REQUIRED and not comment:
-        raise ValueError("Rejecting or suspending an invoice needs a comment the supplier will read.")
+        raise InvoiceError(MSG_COMMENT_REQUIRED, field="comment")
     with transaction.atomic():
         locked = _lock(invoice)
         if to not in TRANSITIONS[locked.status]:

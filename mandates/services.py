@@ -21,14 +21,15 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, TextChoices, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.emails import build_email, deliver, send_email_on_commit
-from core.errors import ReasonError
+from core.errors import DomainError, ReasonError
 from structures.models import Membership
+from twofactor.services import notify
 
 from . import texts
 from .models import BillingMandate
@@ -55,12 +56,11 @@ MSG_RESEND_LIMIT = _(
 )
 
 
-class MandateError(Exception):
+class MandateError(DomainError):
     """A request that cannot be granted; `message` says why, in the supplier's words."""
 
     def __init__(self, message, mandate=None):
-        super().__init__(str(message))
-        self.message = message
+        super().__init__(message)
         self.mandate = mandate
 
 
@@ -277,6 +277,11 @@ def sign_mandate(mandate, *, user, ip, user_agent):
             locked.signed_pdf.storage.delete(locked.signed_pdf.name)
             raise
         transaction.on_commit(partial(_send_signed_confirmation, locked.pk))
+        # `mandate.signatory` is `user`, as the caller loaded it (the signing page: with its profile).
+        signatory = mandate.signatory
+        if signatory.notification_email != signatory.email:
+            # The signed PDF goes to the contact address: the connection address is told too.
+            notify(signatory, "mandate_signed", detail=f"{locked.reference} — {locked.structure.raison_sociale}")
     return locked
 
 
@@ -349,38 +354,54 @@ def expire_mandates(now=None, structure=None):
 # What the connected home and the invoice gate show
 
 
-class MandateStatus(TextChoices):
-    NONE = "none", _("À faire")
-    GENERATED = "generated", _("En attente de signature")
-    SIGNED = "signed", _("Signé")
-    CANCELLED = "cancelled", _("Annulé")
-    EXPIRED = "expired", _("Expiré")
-
-
-_STATE_OF = {
-    Status.GENERATED: MandateStatus.GENERATED,
-    Status.SIGNED: MandateStatus.SIGNED,
-    Status.CANCELLED: MandateStatus.CANCELLED,
-    Status.EXPIRED: MandateStatus.EXPIRED,
-}
-
-
 @dataclass(frozen=True)
 class MandateState:
-    status: MandateStatus
+    """Where a structure stands at stage D: `status` is a BillingMandate.Status (EXPIRED for a
+    generated one past its deadline, before the nightly command marks it), None without any."""
+
+    status: str | None
     mandate: BillingMandate | None = None
+
+    # What the supplier reads of it: where it stands for them, not the row's raw status.
+    LABELS = {
+        None: _("À faire"),
+        Status.GENERATED: _("En attente de signature"),
+        Status.SIGNED: _("Signé"),
+        Status.CANCELLED: _("Annulé"),
+        Status.EXPIRED: _("Expiré"),
+    }
+
+    @property
+    def label(self):
+        return self.LABELS[self.status]
 
     @property
     def done(self):
-        return self.status == MandateStatus.SIGNED
+        return self.status == Status.SIGNED
+
+    @property
+    def is_generated(self):
+        return self.status == Status.GENERATED
+
+    @property
+    def is_signed(self):
+        return self.status == Status.SIGNED
+
+    @property
+    def is_cancelled(self):
+        return self.status == Status.CANCELLED
+
+    @property
+    def is_expired(self):
+        return self.status == Status.EXPIRED
 
 
 def state_of(mandate, now=None):
     if mandate is None:
-        return MandateState(MandateStatus.NONE)
-    status = _STATE_OF[mandate.status]
-    if status == MandateStatus.GENERATED and (now or timezone.now()) > mandate.signing_deadline:
-        status = MandateStatus.EXPIRED  # the command has not run yet
+        return MandateState(None)
+    status = mandate.status
+    if status == Status.GENERATED and (now or timezone.now()) > mandate.signing_deadline:
+        status = Status.EXPIRED  # the command has not run yet
     return MandateState(status, mandate)
 
 

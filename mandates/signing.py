@@ -88,11 +88,6 @@ def sign(request, token):
             except services.MandateError as error:
                 form.add_error(None, error.message)
             else:
-                if signatory.notification_email != signatory.email:
-                    # The signed PDF goes to the contact address: the connection address is told too.
-                    twofactor_services.notify(
-                        signatory, "mandate_signed", detail=f"{mandate.reference} — {mandate.structure.raison_sociale}"
-                    )
                 messages.success(
                     request,
                     _(

@@ -15,8 +15,10 @@ it was shown in needs no field of its own.
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django_countries import countries
 
 from core.pdf_rendering import PARIS
+from structures.identifiers import IdentifierType
 
 CURRENT_VERSION = "2026-01"
 
@@ -39,12 +41,15 @@ def document_language(signatory, version=CURRENT_VERSION):
 def parties(structure, signatory, language=DEFAULT_LANGUAGE):
     """The « Structure » and « Signataire » blocks, as plain text frozen at generation.
 
+    `structure`: a Structure, or the StructureDetails of one being created (the wizard);
+    `signatory`: a User, or the core.stages.Person registering.
+
     The identifier type and the country are names in `language` (French by default).
     """
     with translation.override(language):
         return {
             "raison_sociale": structure.raison_sociale,
-            "identifier_type": str(structure.get_identifier_type_display()),
+            "identifier_type": str(IdentifierType(structure.identifier_type).label),
             "identifier": structure.identifier,
             "address_lines": [
                 line
@@ -52,7 +57,7 @@ def parties(structure, signatory, language=DEFAULT_LANGUAGE):
                     structure.address,
                     structure.address_complement,
                     f"{structure.postcode} {structure.city}".strip(),
-                    str(structure.country.name),
+                    str(countries.name(str(structure.country))),
                 )
                 if line
             ],

@@ -54,3 +54,14 @@ class WizardSessionStorage(SessionStorage):
     def set_step_files(self, step, files):
         super().set_step_files(step, files)
         self._changed()
+
+    def get_step_files(self, step):
+        try:
+            return super().get_step_files(step)
+        except FileNotFoundError:
+            # Removed since it was sent (purge_wizard_files, or this wizard finished in another
+            # tab): forgotten, so that the step asks for the file again instead of failing.
+            self.data[self.step_files_key].pop(step, None)
+            self._files = {key: value for key, value in self._files.items() if key[0] != step}
+            self._changed()
+            return None

@@ -10,20 +10,19 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from banking import services as banking_services
 from core.emails import has_pending_email
 from core.ratelimit import enforce_rate_limit
+from core.stages import HomeFacts
 from core.views import rate_limited_response
 from invoices import services as invoice_services
 from mandates import services as mandate_services
-from structures import services as structure_services
 from twofactor import services as twofactor_services
 from twofactor.decorators import fresh_second_factor
 
 from . import services
 from .forms import ConnectionEmailForm, ContactEmailForm
 from .models import SupplierProfile
-from .stages import STAGES, stage_states
+from .stages import STAGES
 from .wizard import REGISTRATION_SESSION_KEY
 
 
@@ -154,20 +153,18 @@ def resend_activation(request):
 
 @login_required
 def home(request):
-    board = structure_services.dashboard(request.user)
-    managed = board.managed_structures
-    structure = managed[0] if managed else None
-    bank_state = banking_services.bank_details_state(structure) if structure else None
-    mandate_state = mandate_services.mandate_state(structure) if structure else None
-    structure_ids = [m.structure_id for m in board.memberships]
+    """« Accueil connecté »: a card per stage, in the procedure's order, and the « + » actions."""
+    facts = HomeFacts(user=request.user)
+    cards = [stage.home_card(facts) for stage in STAGES]
+    structure_ids = [membership.structure_id for membership in facts.memberships]
     # A signed current mandate is enough (no query); otherwise another structure's may be.
-    can_deposit = bool(mandate_state and mandate_state.done) or invoice_services.can_deposit_for(structure_ids)
+    can_deposit = facts.mandate_signed or invoice_services.can_deposit_for(structure_ids)
     return render(
         request,
         "onboarding/home.html",
         {
-            "stage_states": stage_states(request.user, board, bank_state, mandate_state, structure),
-            "dashboard": board,
+            "stage_states": cards,
+            "dashboard": facts.dashboard,
             "can_deposit": can_deposit,
             # Invoices exist only where a mandate was signed, and a signed one stays so: no query otherwise.
             "issued_invoices": invoice_services.recent_invoices(structure_ids) if can_deposit else [],

@@ -2,22 +2,14 @@ import re
 from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import country_field
 
-from . import sirene
+from . import services, sirene
 from .identifiers import IdentifierType, normalize_identifier
-from .models import AttachmentRequest, Membership, Structure
-from .services import (
-    MSG_ALREADY_MEMBER,
-    MSG_ALREADY_REQUESTED,
-    MSG_STRUCTURE_INACTIVE,
-    existing_structure,
-    search,
-)
+from .models import Membership, Structure
 
 SEARCH_CRITERIA = ("identifier_type", "identifier", "raison_sociale", "postcode", "city")
 
@@ -27,22 +19,25 @@ MSG_CHOOSE = _(
     "structure »."
 )
 MSG_UNKNOWN_CHOICE = _("Cette structure n'existe pas ou plus : recherchez-la de nouveau.")
-MSG_STRUCTURE_EXISTS = _(
-    "Cette structure existe déjà ({name}) : vous ne pouvez pas la créer une seconde fois. "
-    "Demandez plutôt un rattachement à son gestionnaire principal."
-)
 MSG_IDENTIFIER_TYPE_REQUIRED = _("Choisissez le type d'identifiant de la structure.")
 MSG_FRENCH_POSTCODE = _("Un code postal français comporte 5 chiffres (par exemple 38000).")
 FRENCH_POSTCODE = re.compile(r"^[0-9]{5}$")
 
-MSG_CITY_SIRET = _("C'est le SIRET de la Ville de Grenoble, votre cliente : saisissez celui de votre propre structure.")
-
+# The value of the search form's `choice` set by « + Saisir une nouvelle structure » (the results'
+# buttons set services.CHOOSE_STRUCTURE or CHOOSE_SIRET).
 NEW_STRUCTURE = "nouvelle"
+# The button « Demander un rattachement » of a new structure's page, when it exists already.
+JOIN_EXISTING = "rattachement"
 
 
-def reject_city_siret(identifier_type, identifier):
-    if identifier_type == IdentifierType.SIRET and identifier == settings.CITY_SIRET:
-        raise ValidationError(MSG_CITY_SIRET, code="city_siret")
+def checked_identifier(identifier_type, value):
+    """The identifier normalised and allowed (never the city's SIRET), or ValidationError."""
+    identifier = normalize_identifier(identifier_type, value)
+    try:
+        services.check_identifier(identifier_type, identifier)
+    except services.AttachmentError as error:
+        raise ValidationError(error.message, code="city_siret") from None
+    return identifier
 
 
 class StructureSearchForm(forms.Form):
@@ -100,9 +95,7 @@ class StructureSearchForm(forms.Form):
             return ""
         if identifier_type not in IdentifierType.values:
             return value  # the choice field reports it
-        identifier = normalize_identifier(identifier_type, value)
-        reject_city_siret(identifier_type, identifier)
-        return identifier
+        return checked_identifier(identifier_type, value)
 
     def clean(self):
         cleaned = super().clean()
@@ -123,35 +116,31 @@ class StructureSearchForm(forms.Form):
             structure = Structure.objects.filter(pk=int(value)).first()
             if structure is None:
                 raise ValidationError(MSG_UNKNOWN_CHOICE)
-            self._check_can_join(structure)
+            user = self.user if self.user is not None and self.user.is_authenticated else None
+            try:
+                services.check_can_join(user, structure)
+            except services.AttachmentError as error:
+                raise ValidationError(error.message) from None
             cleaned["structure"] = structure
         elif kind == "siret":
+            # An establishment of the directory: the new structure's step checks it is not
+            # registered by now (and offers to join it if it is).
             try:
-                siret = normalize_identifier(IdentifierType.SIRET, value)
-                reject_city_siret(IdentifierType.SIRET, siret)
+                cleaned["siret"] = checked_identifier(IdentifierType.SIRET, value)
             except ValidationError:
                 raise ValidationError(MSG_UNKNOWN_CHOICE) from None
-            structure = existing_structure(IdentifierType.SIRET, siret)
-            if structure is not None:  # registered since the search: join it instead
-                self._check_can_join(structure)
-                cleaned["structure"] = structure
-            else:
-                cleaned["siret"] = siret
         else:
             raise ValidationError(MSG_UNKNOWN_CHOICE)
         return cleaned
 
-    def _check_can_join(self, structure):
-        if not structure.is_active:
-            raise ValidationError(MSG_STRUCTURE_INACTIVE)
-        if self.user is None or not self.user.is_authenticated:
-            return
-        if Membership.objects.filter(user=self.user, structure=structure).exists():
-            raise ValidationError(MSG_ALREADY_MEMBER)
-        if AttachmentRequest.objects.filter(
-            user=self.user, structure=structure, status=AttachmentRequest.Status.PENDING
-        ).exists():
-            raise ValidationError(MSG_ALREADY_REQUESTED)
+    @classmethod
+    def data_to_join(cls, prefix, structure_pk):
+        """What a browser posts to choose joining the structure `structure_pk` in the results
+        (formtools stores lists of values)."""
+        return {
+            f"{prefix}-identifier_type": [IdentifierType.SIRET.value],
+            f"{prefix}-choice": [services.CHOOSE_STRUCTURE.format(pk=structure_pk)],
+        }
 
     def search_outcome(self):
         """Results for the criteria typed, once they are valid (None before any search)."""
@@ -163,7 +152,7 @@ class StructureSearchForm(forms.Form):
         values = {name: self.cleaned_data.get(name, "") for name in SEARCH_CRITERIA}
         if not any(values[name] for name in SEARCH_CRITERIA[1:]):
             return None
-        return search(**values)
+        return services.search(**values)
 
     def export_query(self):
         """The query string of « Exporter les résultats » for the criteria typed."""
@@ -173,7 +162,17 @@ class StructureSearchForm(forms.Form):
 
     @property
     def wants_new_structure(self):
-        return self.cleaned_data.get("choice") == NEW_STRUCTURE or bool(self.cleaned_data.get("siret"))
+        return wants_new_structure(self.cleaned_data)
+
+    @property
+    def chosen_siret(self):
+        """The SIRET of the establishment chosen in the directory's results ("" otherwise)."""
+        return self.cleaned_data.get("siret", "")
+
+
+def wants_new_structure(cleaned_data):
+    """Whether the search form's valid data chose to create a structure (not to join one)."""
+    return cleaned_data.get("choice") == NEW_STRUCTURE or bool(cleaned_data.get("siret"))
 
 
 class NewStructureForm(forms.Form):
@@ -241,9 +240,11 @@ class NewStructureForm(forms.Form):
     # The SIRET whose directory values were shown to the supplier (read-only) on the last page.
     verified = forms.CharField(required=False, max_length=14, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, directory=services.look_up_siret, **kwargs):
+        """`directory(siret)` gives the INSEE directory's DirectoryAnswer for a SIRET: the wizard
+        passes one that keeps the answers with its data (structures/stage.py)."""
         super().__init__(*args, **kwargs)
-        self.establishment = None
+        self.directory = directory
         self.directory_message = ""
         self.existing = None
         # When the directory confirmed the identity, its values are shown read-only and
@@ -271,41 +272,42 @@ class NewStructureForm(forms.Form):
         cleaned["identifier_type"] = identifier_type
         try:
             identifier = normalize_identifier(identifier_type, cleaned.get("identifier", ""))
-            reject_city_siret(identifier_type, identifier)
+            services.check_can_create(identifier_type, identifier)
         except ValidationError as error:
             self.add_error("identifier", error)
             return cleaned
-        cleaned["identifier"] = identifier
-
-        self.existing = existing_structure(identifier_type, identifier)
-        if self.existing is not None:
-            self.add_error("identifier", MSG_STRUCTURE_EXISTS.format(name=self.existing.raison_sociale))
+        except services.StructureExists as error:
+            self.existing = error.structure  # the page offers « Demander un rattachement » to it
+            error.add_to(self)
             return cleaned
+        except services.AttachmentError as error:
+            error.add_to(self)
+            return cleaned
+        cleaned["identifier"] = identifier
 
         cleaned["verified_by_directory"] = False
         if identifier_type == IdentifierType.SIRET:
-            try:
-                self.establishment = sirene.lookup_siret(identifier)
-            except sirene.EstablishmentNotFound as error:
-                self.add_error("identifier", error.message)
+            answer = self.directory(identifier)
+            if answer.outcome == answer.NOT_FOUND:
+                self.add_error("identifier", sirene.MSG_ESTABLISHMENT_NOT_FOUND)
                 return cleaned
-            except sirene.DirectoryUnavailable as error:
-                self.directory_message = error.message  # the manual path: « non vérifié »
+            if answer.outcome == answer.UNAVAILABLE:
+                self.directory_message = sirene.MSG_DIRECTORY_UNAVAILABLE  # the manual path: « non vérifié »
+            elif not answer.is_open:
+                self.add_error("identifier", sirene.MSG_ESTABLISHMENT_CLOSED)
+                return cleaned
+            elif answer.is_public:
+                cleaned.update(
+                    raison_sociale=answer.raison_sociale,
+                    address=answer.address_line,
+                    postcode=answer.postcode,
+                    city=answer.city,
+                    country="FR",
+                    verified_by_directory=True,
+                )
+                return cleaned
             else:
-                if not self.establishment.is_open:
-                    self.add_error("identifier", sirene.ESTABLISHMENT_CLOSED_MESSAGE)
-                    return cleaned
-                if self.establishment.is_public:
-                    cleaned.update(
-                        raison_sociale=self.establishment.raison_sociale,
-                        address=self.establishment.address_line,
-                        postcode=self.establishment.postcode,
-                        city=self.establishment.city,
-                        country="FR",
-                        verified_by_directory=True,
-                    )
-                    return cleaned
-                self.directory_message = sirene.ESTABLISHMENT_NOT_PUBLIC_MESSAGE
+                self.directory_message = sirene.MSG_ESTABLISHMENT_NOT_PUBLIC
 
         for name in self.directory_fields:
             if not (cleaned.get(name) or "").strip():
@@ -334,25 +336,12 @@ class NewStructureForm(forms.Form):
         for name in [*self.directory_fields, "country"]:
             initial[name] = self.cleaned_data[name]
         initial["identifier"] = initial["verified"] = self.cleaned_data["identifier"]
-        form = type(self)(prefix=self.prefix, initial=initial, renderer=self.renderer)
+        form = type(self)(prefix=self.prefix, initial=initial, renderer=self.renderer, directory=self.directory)
         form._show_directory_fields_read_only()
         return form
 
     def structure_details(self):
-        from .services import StructureDetails
-
-        data = self.cleaned_data
-        return StructureDetails(
-            identifier_type=data["identifier_type"],
-            identifier=data["identifier"],
-            raison_sociale=data["raison_sociale"].strip(),
-            address=data["address"].strip(),
-            address_complement=data.get("address_complement", "").strip(),
-            postcode=data["postcode"].strip(),
-            city=data["city"].strip(),
-            country=data.get("country") or "FR",
-            verified_by_directory=data["verified_by_directory"],
-        )
+        return services.StructureDetails.from_cleaned_data(self.cleaned_data)
 
 
 class RefusalForm(forms.Form):

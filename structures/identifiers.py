@@ -34,46 +34,46 @@ DEFAULT_IDENTIFIER_TYPE = IdentifierType.SIRET
 FREE_TEXT_MAX_LENGTH = 80
 
 # Messages, one per broken rule.
-IDENTIFIER_REQUIRED = _("Saisissez l'identifiant de la structure.")
+MSG_IDENTIFIER_REQUIRED = _("Saisissez l'identifiant de la structure.")
 
-SIRET_DIGITS_ONLY = _("Le SIRET ne doit contenir que des chiffres.")
-SIRET_LOOKS_LIKE_SIREN = _(
+MSG_SIRET_DIGITS_ONLY = _("Le SIRET ne doit contenir que des chiffres.")
+MSG_SIRET_LOOKS_LIKE_SIREN = _(
     "Vous avez saisi 9 chiffres, c'est-à-dire un SIREN : le SIRET en comporte 14 "
     "(le SIREN suivi des 5 chiffres de l'établissement)."
 )
-SIRET_LENGTH = _("Le SIRET doit comporter exactement 14 chiffres.")
-SIRET_SIREN_CHECKSUM = _(
+MSG_SIRET_LENGTH = _("Le SIRET doit comporter exactement 14 chiffres.")
+MSG_SIRET_SIREN_CHECKSUM = _(
     "Ce SIRET n'est pas valide : la clé de contrôle de son SIREN (ses 9 premiers chiffres) est fausse."
 )
-SIRET_CHECKSUM = _("Ce SIRET n'est pas valide : sa clé de contrôle (algorithme de Luhn) est fausse.")
-SIRET_LA_POSTE_CHECKSUM = _(
+MSG_SIRET_CHECKSUM = _("Ce SIRET n'est pas valide : sa clé de contrôle (algorithme de Luhn) est fausse.")
+MSG_SIRET_LA_POSTE_CHECKSUM = _(
     "Ce SIRET de La Poste n'est pas valide : la somme de ses chiffres doit être un multiple de 5."
 )
 
-VAT_UNKNOWN_COUNTRY = _(
+MSG_VAT_UNKNOWN_COUNTRY = _(
     "Le numéro de TVA intracommunautaire doit commencer par le code d'un pays de l'Union "
     "européenne (par exemple DE, BE ou IT)."
 )
-VAT_FRENCH = _(
+MSG_VAT_FRENCH = _(
     "Les structures françaises s'identifient par leur SIRET, pas par leur numéro de TVA : "
     "choisissez le type d'identifiant « SIRET »."
 )
-VAT_LENGTH = _("Ce numéro de TVA (%(country)s) n'a pas le bon nombre de caractères.")
-VAT_FORMAT = _("Ce numéro de TVA (%(country)s) n'a pas la forme attendue dans ce pays.")
-VAT_CHECKSUM = _("Ce numéro de TVA (%(country)s) n'est pas valide : sa clé de contrôle est fausse.")
+MSG_VAT_LENGTH = _("Ce numéro de TVA (%(country)s) n'a pas le bon nombre de caractères.")
+MSG_VAT_FORMAT = _("Ce numéro de TVA (%(country)s) n'a pas la forme attendue dans ce pays.")
+MSG_VAT_CHECKSUM = _("Ce numéro de TVA (%(country)s) n'est pas valide : sa clé de contrôle est fausse.")
 
-RIDET_FORMAT = _(
+MSG_RIDET_FORMAT = _(
     "Le numéro RIDET comporte 10 chiffres : les 7 chiffres de l'entreprise puis les 3 chiffres "
     "de l'établissement (par exemple 1234567.001)."
 )
-RIDET_RANK = _("Le rang de l'établissement (les 3 derniers chiffres du RIDET) commence à 001.")
+MSG_RIDET_RANK = _("Le rang de l'établissement (les 3 derniers chiffres du RIDET) commence à 001.")
 
-TAHITI_FORMAT = _(
+MSG_TAHITI_FORMAT = _(
     "Le numéro TAHITI comporte 9 caractères : les 6 de l'entreprise (6 chiffres, ou une lettre "
     "suivie de 5 chiffres) puis les 3 chiffres de l'établissement (par exemple A12345001)."
 )
 
-FREE_TEXT_TOO_LONG = _("L'identifiant ne doit pas dépasser %(max)d caractères (vous en avez saisi %(length)d).")
+MSG_FREE_TEXT_TOO_LONG = _("L'identifiant ne doit pas dépasser %(max)d caractères (vous en avez saisi %(length)d).")
 
 # Prefixes of EU VAT numbers, with the country named in messages. Greece uses EL (GR is
 # accepted and rewritten), XI is Northern Ireland, which kept EU VAT numbers for goods.
@@ -135,28 +135,28 @@ def normalize_identifier(identifier_type, value):
         raise ValueError(f"Unknown identifier type: {identifier_type!r}")
     value = (value or "").strip()
     if not value:
-        raise ValidationError(IDENTIFIER_REQUIRED, code="required")
+        raise ValidationError(MSG_IDENTIFIER_REQUIRED, code="required")
     return normalizer(value)
 
 
 def _normalize_siret(value):
     number = _SEPARATORS.sub("", value)
     if not number.isascii() or not number.isdigit():
-        raise ValidationError(SIRET_DIGITS_ONLY, code="siret_format")
+        raise ValidationError(MSG_SIRET_DIGITS_ONLY, code="siret_format")
     if len(number) == 9:
-        raise ValidationError(SIRET_LOOKS_LIKE_SIREN, code="siret_is_siren")
+        raise ValidationError(MSG_SIRET_LOOKS_LIKE_SIREN, code="siret_is_siren")
     if len(number) != 14:
-        raise ValidationError(SIRET_LENGTH, code="siret_length")
+        raise ValidationError(MSG_SIRET_LENGTH, code="siret_length")
     # Point at the first 9 digits when they are the culprit: it tells where the typo is.
     if not fr_siren.is_valid(number[:9]):
-        raise ValidationError(SIRET_SIREN_CHECKSUM, code="siret_siren_checksum")
+        raise ValidationError(MSG_SIRET_SIREN_CHECKSUM, code="siret_siren_checksum")
     # stdnum knows La Poste's exception: its establishments share SIREN 356000000 and, but for
     # the head office (35600000000048, which passes Luhn), are numbered so that the sum of
     # their digits is a multiple of 5 instead of passing Luhn.
     if not fr_siret.is_valid(number):
         if number.startswith(LA_POSTE_SIREN):
-            raise ValidationError(SIRET_LA_POSTE_CHECKSUM, code="siret_la_poste_checksum")
-        raise ValidationError(SIRET_CHECKSUM, code="siret_checksum")
+            raise ValidationError(MSG_SIRET_LA_POSTE_CHECKSUM, code="siret_la_poste_checksum")
+        raise ValidationError(MSG_SIRET_CHECKSUM, code="siret_checksum")
     return number
 
 
@@ -167,33 +167,33 @@ def _normalize_eu_vat(value):
         number = "EL" + number[2:]
         prefix = "EL"
     if prefix not in VAT_COUNTRIES:
-        raise ValidationError(VAT_UNKNOWN_COUNTRY, code="vat_country")
+        raise ValidationError(MSG_VAT_UNKNOWN_COUNTRY, code="vat_country")
     if prefix == "FR":
-        raise ValidationError(VAT_FRENCH, code="vat_french")
+        raise ValidationError(MSG_VAT_FRENCH, code="vat_french")
     params = {"country": VAT_COUNTRIES[prefix]}
     try:
         return eu_vat.validate(number)
     except InvalidLength:
-        raise ValidationError(VAT_LENGTH, code="vat_length", params=params) from None
+        raise ValidationError(MSG_VAT_LENGTH, code="vat_length", params=params) from None
     except InvalidChecksum:
-        raise ValidationError(VAT_CHECKSUM, code="vat_checksum", params=params) from None
+        raise ValidationError(MSG_VAT_CHECKSUM, code="vat_checksum", params=params) from None
     except (InvalidFormat, InvalidComponent, StdnumValidationError):
-        raise ValidationError(VAT_FORMAT, code="vat_format", params=params) from None
+        raise ValidationError(MSG_VAT_FORMAT, code="vat_format", params=params) from None
 
 
 def _normalize_ridet(value):
     number = _SEPARATORS.sub("", value)
     if not number.isascii() or not _RIDET.fullmatch(number):
-        raise ValidationError(RIDET_FORMAT, code="ridet_format")
+        raise ValidationError(MSG_RIDET_FORMAT, code="ridet_format")
     if number.endswith("000"):
-        raise ValidationError(RIDET_RANK, code="ridet_rank")
+        raise ValidationError(MSG_RIDET_RANK, code="ridet_rank")
     return number
 
 
 def _normalize_tahiti(value):
     number = _SEPARATORS.sub("", value).upper()
     if not number.isascii() or not _TAHITI.fullmatch(number):
-        raise ValidationError(TAHITI_FORMAT, code="tahiti_format")
+        raise ValidationError(MSG_TAHITI_FORMAT, code="tahiti_format")
     return number
 
 
@@ -202,7 +202,7 @@ def _normalize_free_text(value):
     text = " ".join(value.split())
     if len(text) > FREE_TEXT_MAX_LENGTH:
         raise ValidationError(
-            FREE_TEXT_TOO_LONG,
+            MSG_FREE_TEXT_TOO_LONG,
             code="max_length",
             params={"max": FREE_TEXT_MAX_LENGTH, "length": len(text)},
         )

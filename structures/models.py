@@ -96,6 +96,10 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} — {self.structure.raison_sociale} ({self.get_role_display()})"
 
+    @property
+    def is_main_manager(self):
+        return self.role == self.Role.MAIN_MANAGER
+
 
 class AttachmentRequest(models.Model):
     """« Demande de rattachement »: a user asks to join an existing structure."""
@@ -144,3 +148,7 @@ class AttachmentRequest(models.Model):
     @property
     def is_pending(self):
         return self.status == self.Status.PENDING
+
+    @property
+    def is_accepted(self):
+        return self.status == self.Status.ACCEPTED

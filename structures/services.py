@@ -1,7 +1,8 @@
 """Stage B: structures, memberships and attachment requests. The only place that changes them."""
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -9,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.emails import send_email_on_commit
+from core.errors import DomainError
+from twofactor.services import notify
 
 from . import sirene
 from .identifiers import IdentifierType
@@ -21,12 +24,24 @@ MSG_ALREADY_REQUESTED = _(
 MSG_STRUCTURE_INACTIVE = _("Cette structure est inactive : aucun rattachement n'est possible.")
 MSG_NOT_PENDING = _("Cette demande a déjà été traitée.")
 MSG_REFUSAL_REASON_REQUIRED = _("Indiquez le motif du refus : il sera envoyé au demandeur.")
+MSG_CITY_SIRET = _("C'est le SIRET de la Ville de Grenoble, votre cliente : saisissez celui de votre propre structure.")
+MSG_STRUCTURE_EXISTS = _(
+    "Cette structure existe déjà ({name}) : vous ne pouvez pas la créer une seconde fois. "
+    "Demandez plutôt un rattachement à son gestionnaire principal."
+)
+MSG_NEW_MANAGER_NOT_MEMBER = _("Le nouveau gestionnaire principal doit déjà être rattaché à la structure.")
 
 
-class AttachmentError(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class AttachmentError(DomainError):
+    """A structure, a membership or an attachment request refused; `message` says why."""
+
+
+class StructureExists(AttachmentError):
+    """The structure to create is registered already: `structure` is the one to ask to join."""
+
+    def __init__(self, structure):
+        super().__init__(MSG_STRUCTURE_EXISTS.format(name=structure.raison_sociale), field="identifier")
+        self.structure = structure
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,21 @@ class StructureDetails:
     address_complement: str = ""
     verified_by_directory: bool = False
 
+    @classmethod
+    def from_cleaned_data(cls, data):
+        """From a valid NewStructureForm's cleaned data."""
+        return cls(
+            identifier_type=data["identifier_type"],
+            identifier=data["identifier"],
+            raison_sociale=data["raison_sociale"].strip(),
+            address=data["address"].strip(),
+            address_complement=(data.get("address_complement") or "").strip(),
+            postcode=data["postcode"].strip(),
+            city=data["city"].strip(),
+            country=str(data.get("country") or "FR"),
+            verified_by_directory=data["verified_by_directory"],
+        )
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -49,6 +79,41 @@ class Outcome:
     structure: Structure
     created: bool = False
     request: AttachmentRequest | None = None
+
+
+# The rules on identifiers and on joining
+
+
+def check_identifier(identifier_type, identifier):
+    """The rule on an identifier beyond its format: it is never the city's own SIRET."""
+    if identifier_type == IdentifierType.SIRET and identifier == settings.CITY_SIRET:
+        raise AttachmentError(MSG_CITY_SIRET, field="identifier")
+
+
+def check_can_create(identifier_type, identifier):
+    """A new structure with this identifier may be created (StructureExists names the one there is)."""
+    check_identifier(identifier_type, identifier)
+    existing = existing_structure(identifier_type, identifier)
+    if existing is not None:
+        raise StructureExists(existing)
+
+
+def check_can_join(user, structure):
+    """`user` (None or not saved yet: someone registering) may ask to join `structure`."""
+    _check_not_member(user, structure)
+    if user is None or not user.pk:
+        return
+    if AttachmentRequest.objects.filter(
+        user=user, structure=structure, status=AttachmentRequest.Status.PENDING
+    ).exists():
+        raise AttachmentError(MSG_ALREADY_REQUESTED)
+
+
+def _check_not_member(user, structure):
+    if not structure.is_active:
+        raise AttachmentError(MSG_STRUCTURE_INACTIVE)
+    if user is not None and user.pk and Membership.objects.filter(user=user, structure=structure).exists():
+        raise AttachmentError(MSG_ALREADY_MEMBER)
 
 
 # Attachment
@@ -60,10 +125,8 @@ def request_attachment(user, structure):
     The main manager is told once the requester's address is proven (at once for an active
     account, at activation for an account created by the wizard).
     """
-    if not structure.is_active:
-        raise AttachmentError(MSG_STRUCTURE_INACTIVE)
-    if user.pk and Membership.objects.filter(user=user, structure=structure).exists():
-        raise AttachmentError(MSG_ALREADY_MEMBER)
+    # A pending request already there is found by the database's constraint, below.
+    _check_not_member(user, structure)
     try:
         with transaction.atomic():
             request = AttachmentRequest.objects.create(user=user, structure=structure)
@@ -150,6 +213,7 @@ def create_structure(user, details: StructureDetails):
     Two suppliers creating the same structure at the same moment: the database's unique
     constraint lets one insert win; the other one becomes an attachment request.
     """
+    check_identifier(details.identifier_type, details.identifier)
     try:
         with transaction.atomic():
             structure = Structure.objects.create(
@@ -177,7 +241,8 @@ def join_structure(user, structure):
 
 
 def hand_over_main_manager(structure, *, by, to):
-    """The main manager hands the role over to another member; the structure keeps exactly one."""
+    """The main manager hands the role over to another member; the structure keeps exactly one.
+    Both people get a security notice."""
     with transaction.atomic():
         memberships = {
             m.user_id: m for m in Membership.objects.select_for_update().filter(structure=structure, user__in=[by, to])
@@ -186,15 +251,76 @@ def hand_over_main_manager(structure, *, by, to):
         if current is None or current.role != Membership.Role.MAIN_MANAGER:
             raise PermissionDenied
         if new is None:
-            raise AttachmentError(_("Le nouveau gestionnaire principal doit déjà être rattaché à la structure."))
+            raise AttachmentError(MSG_NEW_MANAGER_NOT_MEMBER, field="new_manager")
         current.role = Membership.Role.USER
         current.save(update_fields=["role"])
         new.role = Membership.Role.MAIN_MANAGER
         new.save(update_fields=["role"])
+        detail = _("« %(structure)s » : de %(former)s à %(new)s.") % {
+            "structure": structure.raison_sociale,
+            "former": by.email,
+            "new": to.email,
+        }
+        notify(by, "main_manager_handed_over", detail=detail)
+        notify(to, "main_manager_received", detail=detail)
 
 
 def existing_structure(identifier_type, identifier):
     return Structure.objects.filter(identifier_type=identifier_type, identifier=identifier).first()
+
+
+# The INSEE directory
+
+
+@dataclass(frozen=True)
+class DirectoryAnswer:
+    """What the INSEE directory said of a SIRET: kept with a wizard's data, so that validating
+    its step again (at each later page, and at the end) never asks the directory again."""
+
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    UNAVAILABLE = "unavailable"
+
+    siret: str
+    outcome: str
+    raison_sociale: str = ""
+    address_line: str = ""
+    postcode: str = ""
+    city: str = ""
+    is_open: bool = True
+    is_public: bool = True
+
+    def as_dict(self):
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data):
+        """The answer `as_dict` gave, or None for anything else."""
+        try:
+            answer = cls(**data)
+        except TypeError:
+            return None
+        return answer if answer.outcome in (cls.FOUND, cls.NOT_FOUND, cls.UNAVAILABLE) else None
+
+
+def look_up_siret(siret):
+    """The directory's answer for a valid SIRET (sirene.py keeps INSEE's answers a while)."""
+    try:
+        establishment = sirene.lookup_siret(siret)
+    except sirene.EstablishmentNotFound:
+        return DirectoryAnswer(siret, DirectoryAnswer.NOT_FOUND)
+    except sirene.DirectoryUnavailable:
+        return DirectoryAnswer(siret, DirectoryAnswer.UNAVAILABLE)
+    return DirectoryAnswer(
+        siret,
+        DirectoryAnswer.FOUND,
+        raison_sociale=establishment.raison_sociale,
+        address_line=establishment.address_line,
+        postcode=establishment.postcode,
+        city=establishment.city,
+        is_open=establishment.is_open,
+        is_public=establishment.is_public,
+    )
 
 
 # Search
@@ -217,9 +343,10 @@ class SearchResult:
 
     @property
     def choice(self):
+        """The value of its button in the results (the search form reads it back)."""
         if self.structure_id:
-            return f"structure:{self.structure_id}"
-        return f"siret:{self.identifier}"
+            return CHOOSE_STRUCTURE.format(pk=self.structure_id)
+        return CHOOSE_SIRET.format(siret=self.identifier)
 
 
 @dataclass
@@ -230,13 +357,17 @@ class SearchOutcome:
 
 
 SEARCH_LIMIT = 50
+# The value of a result's button: a structure registered here, or an establishment of the directory.
+CHOOSE_STRUCTURE = "structure:{pk}"
+CHOOSE_SIRET = "siret:{siret}"
 MSG_NO_RESULT = _("Aucune structure ne correspond à votre recherche. Vérifiez-la, ou saisissez une nouvelle structure.")
 
 
 def search(*, identifier_type="", identifier="", raison_sociale="", postcode="", city=""):
     """Structures already registered here first, then establishments of the INSEE directory."""
     outcome = SearchOutcome()
-    registered = Structure.objects.all()
+    # The city is the buyer: it is never offered as a supplier's structure, whatever the search.
+    registered = Structure.objects.exclude(identifier_type=IdentifierType.SIRET, identifier=settings.CITY_SIRET)
     if identifier:
         registered = registered.filter(identifier_type=identifier_type, identifier=identifier)
     else:
@@ -276,7 +407,9 @@ def search(*, identifier_type="", identifier="", raison_sociale="", postcode="",
         outcome.message = error.message
 
     for establishment in directory:
-        if establishment.siret in known or len(outcome.results) >= SEARCH_LIMIT:
+        if establishment.siret in known or establishment.siret == settings.CITY_SIRET:
+            continue
+        if len(outcome.results) >= SEARCH_LIMIT:
             continue
         outcome.results.append(
             SearchResult(

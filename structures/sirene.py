@@ -29,6 +29,8 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.insee.fr/api-sirene/3.11"
@@ -45,16 +47,16 @@ STUB_DATA_PATH = Path(__file__).resolve().parent / "data" / "sirene_stub.json"
 STUB_OUTAGE_SIRET = "50350350000004"
 
 # Messages for the supplier, to be shown by the views and forms.
-ESTABLISHMENT_NOT_FOUND_MESSAGE = _(
+MSG_ESTABLISHMENT_NOT_FOUND = _(
     "Aucun établissement ne porte ce SIRET dans le répertoire Sirene de l'INSEE. "
     "Vérifiez le numéro ou saisissez une nouvelle structure."
 )
-DIRECTORY_UNAVAILABLE_MESSAGE = _(
+MSG_DIRECTORY_UNAVAILABLE = _(
     "Le répertoire Sirene de l'INSEE ne répond pas pour le moment. Saisissez la raison sociale "
     "et l'adresse de votre structure : nos services les vérifieront."
 )
-ESTABLISHMENT_CLOSED_MESSAGE = _("Cet établissement est fermé dans le répertoire Sirene de l'INSEE.")
-ESTABLISHMENT_NOT_PUBLIC_MESSAGE = _(
+MSG_ESTABLISHMENT_CLOSED = _("Cet établissement est fermé dans le répertoire Sirene de l'INSEE.")
+MSG_ESTABLISHMENT_NOT_PUBLIC = _(
     "Cet établissement est « non diffusible » : l'INSEE ne publie ni son nom ni son adresse. Saisissez-les vous-même."
 )
 
@@ -74,17 +76,19 @@ class Establishment:
     naf_code: str = ""
 
 
-class EstablishmentNotFound(Exception):
-    message = ESTABLISHMENT_NOT_FOUND_MESSAGE
+class EstablishmentNotFound(DomainError):
+    message = MSG_ESTABLISHMENT_NOT_FOUND
+
+    def __init__(self, siret=""):
+        super().__init__(reason=siret)
 
 
-class DirectoryUnavailable(Exception):
-    message = DIRECTORY_UNAVAILABLE_MESSAGE
+class DirectoryUnavailable(DomainError):
+    message = MSG_DIRECTORY_UNAVAILABLE
 
     def __init__(self, reason):
         # `reason` is for logs and staff, in English; `message` is for the supplier.
-        super().__init__(reason)
-        self.reason = reason
+        super().__init__(reason=reason)
 
 
 def lookup_siret(siret):

@@ -10,12 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.ratelimit import enforce_rate_limit
-from twofactor import services as twofactor_services
 from twofactor.decorators import fresh_second_factor
 
 from . import services
 from .csv_export import csv_bytes
-from .forms import HandOverForm, NewStructureForm, RefusalForm, StructureSearchForm
+from .forms import JOIN_EXISTING, HandOverForm, NewStructureForm, RefusalForm, StructureSearchForm
 from .models import AttachmentRequest, Structure
 
 
@@ -56,8 +55,11 @@ def request_attachment(request):
 def new_structure(request):
     """« + Saisir une nouvelle structure » for a logged-in supplier."""
     if request.method == "POST":
-        if "rattachement" in request.POST:
-            structure = get_object_or_404(Structure, pk=request.POST["rattachement"])
+        if JOIN_EXISTING in request.POST:
+            requested = request.POST[JOIN_EXISTING]
+            if not requested.isdigit():
+                raise Http404  # a tampered button: as for an unknown structure
+            structure = get_object_or_404(Structure, pk=requested)
             try:
                 services.join_structure(request.user, structure)
             except services.AttachmentError as error:
@@ -171,15 +173,8 @@ def hand_over(request, pk):
         try:
             services.hand_over_main_manager(structure, by=request.user, to=new_manager)
         except services.AttachmentError as error:
-            form.add_error("new_manager", error.message)
+            error.add_to(form)
         else:
-            detail = _("« %(structure)s » : de %(former)s à %(new)s.") % {
-                "structure": structure.raison_sociale,
-                "former": request.user.email,
-                "new": new_manager.email,
-            }
-            twofactor_services.notify(request.user, "main_manager_handed_over", detail=detail)
-            twofactor_services.notify(new_manager, "main_manager_received", detail=detail)
             messages.success(
                 request,
                 _("%(name)s est désormais gestionnaire principal de « %(structure)s » ; vous en restez membre.")

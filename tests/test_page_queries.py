@@ -24,7 +24,8 @@ EXPECTED = {
     "Assistant — structure : recherche par SIRET (POST)": 2,
     "Assistant — structure : « + Saisir une nouvelle structure » (POST)": 4,
     "Assistant — nouvelle structure (GET)": 1,
-    "Assistant — nouvelle structure : SIRET lu dans le répertoire (POST)": 2,
+    # The directory's answer is kept with the wizard's data: the session is written.
+    "Assistant — nouvelle structure : SIRET lu dans le répertoire (POST)": 5,
     "Assistant — nouvelle structure sans SIRET (POST)": 6,
     "Assistant — coordonnées bancaires (GET)": 1,
     "Assistant — coordonnées bancaires avec le RIB (POST)": 4,

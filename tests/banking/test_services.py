@@ -11,7 +11,7 @@ from banking import services
 from banking.forms import BankAccountForm
 from banking.models import BankAccount
 from banking.rib import RibStatus
-from banking.services import BankDetailsStatus, bank_details_state
+from banking.services import bank_details_state
 from structures.services import StructureDetails, create_structure
 from tests.banking import pdfs
 from tests.factories import (
@@ -71,7 +71,7 @@ def valid_form(iban=IBAN, bic="AGRIFRPP881"):
 def submit(structure, user, iban=IBAN, bic="AGRIFRPP881"):
     form = valid_form(iban, bic)
     return services.submit_bank_account(
-        structure=structure, user=user, cleaned_data=form.cleaned_data, rib_file=form.cleaned_data["rib_file"]
+        structure=structure, user=user, details=services.BankDetails.from_cleaned_data(form.cleaned_data)
     )
 
 
@@ -89,7 +89,10 @@ def test_it_records_first_bank_details_pending_without_alert(structure, manager,
     assert not account.is_rib_change
     assert account.rib_file.read() == pdfs.rib_pdf(IBAN)
     assert account.history.get().history_user == manager
-    assert mail.outbox == []
+    # No « changement de RIB » alert: only the sender's security notice.
+    (notice,) = mail.outbox
+    assert notice.to == [manager.email]
+    assert "De nouvelles coordonnées bancaires ont été envoyées depuis votre compte." in notice.body
 
 
 def test_it_reads_no_other_details_for_a_structure_created_in_the_same_transaction(manager, django_assert_num_queries):
@@ -104,8 +107,7 @@ def test_it_reads_no_other_details_for_a_structure_created_in_the_same_transacti
             account = services.submit_bank_account(
                 structure=outcome.structure,
                 user=manager,
-                cleaned_data=form.cleaned_data,
-                rib_file=form.cleaned_data["rib_file"],
+                details=services.BankDetails.from_cleaned_data(form.cleaned_data),
                 new_structure=True,
             )
     assert (account.structure, account.status, account.is_rib_change) == (
@@ -133,7 +135,10 @@ def test_it_flags_a_change_of_rib_and_alerts_every_member_and_the_previous_conta
     assert account.status == BankAccount.Status.PENDING
     in_use.refresh_from_db()
     assert in_use.status == BankAccount.Status.VALIDATED  # still the one the city pays
+    # The alert to every member and the previous contact; the security notice to the sender's
+    # connection address, which the attacker's new contact address does not silence.
     assert sorted(message.to[0] for message in mail.outbox) == [
+        "claire@menuiserie.fr",
         "compta@menuiserie.fr",
         "escroc@exemple.com",
         "paul@menuiserie.fr",
@@ -175,7 +180,7 @@ def test_it_leaves_nothing_when_the_storage_fails(
     monkeypatch.setattr(storages["private"], "save", broken_save)
     with pytest.raises(OSError), django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.submit_bank_account(
-            structure=structure, user=manager, cleaned_data=form.cleaned_data, rib_file=form.cleaned_data["rib_file"]
+            structure=structure, user=manager, details=services.BankDetails.from_cleaned_data(form.cleaned_data)
         )
     assert BankAccount.objects.count() == 1
     assert BankAccount.history.count() == 1
@@ -192,7 +197,7 @@ def test_it_removes_the_stored_file_when_the_row_cannot_be_saved(structure, mana
     monkeypatch.setattr(BankAccount, "save", broken_save)
     with pytest.raises(RuntimeError):
         services.submit_bank_account(
-            structure=structure, user=manager, cleaned_data=form.cleaned_data, rib_file=form.cleaned_data["rib_file"]
+            structure=structure, user=manager, details=services.BankDetails.from_cleaned_data(form.cleaned_data)
         )
     assert [path for path in private_media.rglob("*") if path.is_file()] == []
 
@@ -246,8 +251,9 @@ def test_it_tells_the_main_manager_when_the_sender_is_gone(
 
 def test_it_refuses_a_rejection_without_reason(finance):
     account = BankAccountFactory()
-    with pytest.raises(ValueError):
+    with pytest.raises(services.BankAccountError) as refused:
         services.reject_bank_account(account, by=finance, reason="   ")
+    assert str(refused.value.message) == "Indiquez le motif du rejet : il sera envoyé au fournisseur."
     account.refresh_from_db()
     assert account.is_pending
 
@@ -281,12 +287,12 @@ def test_it_refuses_a_decision_from_someone_without_the_review_permission(user_k
 
 def test_it_tells_the_home_where_a_structure_stands(structure, finance, django_assert_num_queries):
     with django_assert_num_queries(1):
-        assert bank_details_state(structure) == services.BankDetailsState(BankDetailsStatus.NONE)
+        assert bank_details_state(structure) == services.BankDetailsState(None)
 
     first = BankAccountFactory(structure=structure)
     state = bank_details_state(structure)
     assert (state.status, state.latest, state.in_use, state.change_pending, state.done) == (
-        BankDetailsStatus.PENDING,
+        BankAccount.Status.PENDING,
         first,
         None,
         False,
@@ -294,13 +300,13 @@ def test_it_tells_the_home_where_a_structure_stands(structure, finance, django_a
     )
 
     services.reject_bank_account(first, by=finance, reason="Illisible")
-    assert bank_details_state(structure).status == BankDetailsStatus.REJECTED
+    assert bank_details_state(structure).status == BankAccount.Status.REJECTED
 
     second = BankAccountFactory(structure=structure)
     services.validate_bank_account(second, by=finance)
     state = bank_details_state(structure)
     assert (state.status, state.in_use, state.change_pending, state.done) == (
-        BankDetailsStatus.VALIDATED,
+        BankAccount.Status.VALIDATED,
         second,
         False,
         True,
@@ -310,7 +316,7 @@ def test_it_tells_the_home_where_a_structure_stands(structure, finance, django_a
     with django_assert_num_queries(1):
         state = bank_details_state(structure)
     assert (state.status, state.in_use, state.latest, state.change_pending) == (
-        BankDetailsStatus.VALIDATED,
+        BankAccount.Status.VALIDATED,
         second,
         change,
         True,
@@ -318,4 +324,4 @@ def test_it_tells_the_home_where_a_structure_stands(structure, finance, django_a
 
     services.validate_bank_account(change, by=finance)
     state = bank_details_state(structure)
-    assert (state.status, state.in_use, state.change_pending) == (BankDetailsStatus.VALIDATED, change, False)
+    assert (state.status, state.in_use, state.change_pending) == (BankAccount.Status.VALIDATED, change, False)

@@ -338,9 +338,10 @@ def security(journey, hands, t):
         in body
         for body in notices
     )
-    assert any(
-        t("De nouvelles coordonnées bancaires ont été envoyées depuis votre compte.") in body for body in notices
-    )
+    # A change of RIB: the members' alert, which tells the sender too (one e-mail per event and person).
+    subject = t("Nouvelles coordonnées bancaires envoyées pour %(name)s", name="")
+    alerts = [m for m in mail.outbox if m.to == [ACCOUNT["email"]] and m.subject.startswith(subject)]
+    assert len(alerts) == 1
 
 
 def test_it_goes_through_the_journey_with_the_mouse(journey_factory):

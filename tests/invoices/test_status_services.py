@@ -66,8 +66,10 @@ def test_it_rejects_with_the_reason_the_supplier_reads(
 
 @pytest.mark.parametrize("to", [Status.REJECTED, Status.SUSPENDED])
 def test_it_wants_a_comment_to_reject_or_suspend(invoice, finance, to):
-    with pytest.raises(ValueError):
+    with pytest.raises(services.InvoiceError) as refused:
         services.change_status(invoice, to, by=finance, comment="  ")
+    assert refused.value.field == "comment"
+    assert str(refused.value.message).startswith("Indiquez un commentaire : le fournisseur doit savoir pourquoi")
     assert Invoice.objects.get().status == Status.DEPOSITED
 
 

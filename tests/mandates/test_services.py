@@ -254,7 +254,9 @@ def test_it_emails_the_signed_pdf(structure, manager, django_capture_on_commit_c
     mandate = sign(
         BillingMandateFactory(structure=structure, signatory=manager), manager, django_capture_on_commit_callbacks
     )
-    [message] = mail.outbox
+    # The signed PDF to the contact address; the connection address gets the security notice.
+    message, notice = mail.outbox
+    assert notice.to == [manager.email] and "Un mandat de facturation a été signé" in notice.body
     assert message.to == ["compta@menuiserie-martin.fr"]
     assert message.subject == "Mandat de facturation signé — Menuiserie Martin"
     [(filename, content, mimetype)] = message.attachments
@@ -406,18 +408,18 @@ def test_it_resends_nothing_for_a_signed_mandate_or_to_a_stranger(structure, man
 
 def test_it_tells_where_a_structure_stands(structure, manager, django_assert_num_queries):
     with django_assert_num_queries(1):
-        assert services.mandate_state(structure).status == "none"
+        assert services.mandate_state(structure).status is None
     cancelled = BillingMandateFactory(structure=structure, signatory=manager, cancelled=True)
-    assert services.mandate_state(structure).status == "cancelled"
+    assert services.mandate_state(structure).status == BillingMandate.Status.CANCELLED
     assert services.mandate_state(structure).mandate == cancelled
     waiting = BillingMandateFactory(
         structure=structure, signatory=manager, generated_at=cancelled.generated_at - timedelta(hours=1)
     )
     state = services.mandate_state(structure)
-    assert (state.status, state.mandate, state.done) == ("generated", waiting, False)
+    assert (state.status, state.mandate, state.done) == (BillingMandate.Status.GENERATED, waiting, False)
     BillingMandate.objects.filter(pk=waiting.pk).update(generated_at=timezone.now() - timedelta(days=8))
-    assert services.mandate_state(structure).status == "expired"
+    assert services.mandate_state(structure).status == BillingMandate.Status.EXPIRED
     BillingMandate.objects.filter(pk=waiting.pk).delete()
     BillingMandateFactory(structure=structure, signatory=manager, signed=True)
     state = services.mandate_state(structure)
-    assert (state.status, state.done) == ("signed", True)
+    assert (state.status, state.done) == (BillingMandate.Status.SIGNED, True)

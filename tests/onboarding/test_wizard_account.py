@@ -321,16 +321,16 @@ def test_it_ends_the_wizard_within_its_query_budget(
     client, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     end = fill_wizard_with_new_structure(client)
-    # 18, down from 31 (issue 9). Reading: the session; the revalidation of every step (the
-    # structure step reads the SIRET chosen once, reused by the conditions; the e-mail's
-    # uniqueness; the new structure's identifier's); the transaction (2: BEGIN/COMMIT, a
+    # 17, down from 31 (issue 9). Reading: the session; the revalidation of every step (the
+    # e-mail's uniqueness; the new structure's identifier's: the directory's answer is kept with
+    # the wizard's data, the RIB's check too); the transaction (2: BEGIN/COMMIT, a
     # savepoint here inside the test's); the account and its profile (2); the structure and
     # its main manager (2) in the savepoint that turns a structure created at the same moment
     # into an attachment request (2); the bank details and their history row (2); the mandate;
     # the session saved (3 with its transaction). The services skip what a structure created
     # in the same transaction cannot have (bank details to lock, a mandate to expire or
     # collide with) and open no other savepoint.
-    with django_assert_num_queries(19), django_capture_on_commit_callbacks(execute=True):
+    with django_assert_num_queries(17), django_capture_on_commit_callbacks(execute=True):
         response = client.get(end)
     assert response["Location"] == reverse("onboarding:registration_sent")
     user = User.objects.get()

@@ -5,7 +5,7 @@ from stdnum import luhn
 
 from structures.identifiers import (
     DEFAULT_IDENTIFIER_TYPE,
-    SIRET_LENGTH,
+    MSG_SIRET_LENGTH,
     IdentifierType,
     normalize_identifier,
 )
@@ -82,7 +82,7 @@ def test_it_refuses_a_siret_of_the_wrong_length(value):
 
 
 def test_it_exports_the_exact_messages():
-    assert str(SIRET_LENGTH) == "Le SIRET doit comporter exactement 14 chiffres."
+    assert str(MSG_SIRET_LENGTH) == "Le SIRET doit comporter exactement 14 chiffres."
 
 
 def test_it_explains_that_nine_digits_are_a_siren():

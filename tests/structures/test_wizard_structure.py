@@ -160,8 +160,10 @@ def test_it_shows_the_directory_values_read_only_before_going_on(at_structure_st
 def test_it_shows_the_directory_values_without_validating_them_twice(at_structure_step, django_assert_num_queries):
     choose(at_structure_step, "nouvelle", identifier="")
     # The session, and whether the structure exists already: the confirmation page shows the
-    # values of the form just validated, it does not validate them again (structures/forms.py).
-    with django_assert_num_queries(2):
+    # values of the form just validated, it does not validate them again (structures/forms.py);
+    # the directory's answer is kept with the wizard's data (the session saved: 3 statements
+    # inside the test's transaction).
+    with django_assert_num_queries(5):
         response = post_new_structure(at_structure_step, identifier="464 305 770 00248", address_complement="Bât. C")
     html = response.content.decode()
     assert "Informations retrouvées dans le répertoire Sirene de l'INSEE" in html
@@ -276,9 +278,9 @@ def test_it_refuses_bad_new_structures(client, overrides, field, message):
     assert response.status_code == 200
     errors = field_errors(response, "nouvelle-structure", field)
     if message is None:
-        from structures.identifiers import RIDET_FORMAT
+        from structures.identifiers import MSG_RIDET_FORMAT
 
-        message = str(RIDET_FORMAT)
+        message = str(MSG_RIDET_FORMAT)
     assert errors == [message]
     assert Structure.objects.count() == 0
 
@@ -405,3 +407,21 @@ def test_it_asks_the_insee_directory_once_for_a_whole_registration(client, setti
         assert len(insee.calls) == 1
     structure = Structure.objects.get()
     assert (structure.identifier, structure.verified_by_directory) == (siret, True)
+
+
+def test_it_asks_the_directory_once_per_siret_and_wizard(client, monkeypatch):
+    """The directory's answer is kept with the wizard's data: validating the step again (the
+    confirmation, the next pages, the end) never asks INSEE again."""
+    from structures import sirene
+
+    asked = []
+    lookup = sirene.lookup_siret
+    monkeypatch.setattr(sirene, "lookup_siret", lambda siret: asked.append(siret) or lookup(siret))
+    post_step(client, "compte", account_data())
+    choose(client, "nouvelle", identifier="")
+    post_new_structure(client, identifier=COMPANY_SIRET)
+    post_new_structure(client, identifier=COMPANY_SIRET, verified=COMPANY_SIRET)
+    post_bank_details(client)
+    generate(client)
+    assert Structure.objects.get().raison_sociale == "Menuiserie Dauphinoise"
+    assert asked == [COMPANY_SIRET]

@@ -1,0 +1,144 @@
+"""Stage B, « Rattachement à une structure », for the wizard and the connected home (core/stages.py).
+
+Two steps: the search (join a structure found, or « + Saisir une nouvelle structure ») and the
+new structure, pre-filled from the INSEE directory. Joining an existing structure ends the
+wizard: its bank details and mandate are its main manager's.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.ratelimit import enforce_rate_limit
+from core.stages import Stage, StageCard
+
+from . import services
+from .forms import JOIN_EXISTING, NewStructureForm, StructureSearchForm, wants_new_structure
+
+SEARCH_STEP = "structure"
+NEW_STRUCTURE_STEP = "nouvelle-structure"
+# The search button of the first step (the results come on the same page).
+SEARCH = "rechercher"
+# In the wizard's storage: the INSEE directory's answers, by SIRET (a few at most).
+DIRECTORY_KEY = "directory"
+DIRECTORY_ANSWERS_KEPT = 5
+
+
+class WizardDirectory:
+    """The directory, as the new structure's form asks it within a wizard: each SIRET is looked
+    up once, and its answer kept with the wizard's data (an outage is not kept: asked again)."""
+
+    def __init__(self, journey):
+        self.journey = journey
+
+    def __call__(self, siret):
+        answers = self.journey.extra(DIRECTORY_KEY) or {}
+        kept = services.DirectoryAnswer.from_dict(answers.get(siret)) if isinstance(answers, dict) else None
+        if kept is not None and kept.siret == siret:
+            return kept
+        answer = services.look_up_siret(siret)
+        if answer.outcome != answer.UNAVAILABLE:
+            others = [(key, value) for key, value in (answers or {}).items() if key != siret]
+            kept_answers = dict(others[-(DIRECTORY_ANSWERS_KEPT - 1) :])
+            self.journey.keep(DIRECTORY_KEY, {**kept_answers, siret: answer.as_dict()})
+        return answer
+
+
+class StructureStage(Stage):
+    key = "structure"
+    number = 2
+    title = _("Rattachement à une structure")
+    description = _("Votre entreprise, association ou activité, retrouvée par son SIRET.")
+    steps = ((SEARCH_STEP, StructureSearchForm), (NEW_STRUCTURE_STEP, NewStructureForm))
+
+    # --- The wizard
+
+    def creates_structure(self, journey):
+        return wants_new_structure(journey.cleaned_data(SEARCH_STEP) or {})
+
+    def step_applies(self, step, journey):
+        return step != NEW_STRUCTURE_STEP or self.creates_structure(journey)
+
+    def ends_wizard(self, journey):
+        return not self.creates_structure(journey)
+
+    def form_kwargs(self, step, journey):
+        if step == SEARCH_STEP:
+            return {"user": journey.request.user}
+        return {"directory": WizardDirectory(journey)}
+
+    def form_initial(self, step, journey):
+        if step == NEW_STRUCTURE_STEP:
+            siret = (journey.cleaned_data(SEARCH_STEP) or {}).get("siret")
+            if siret:
+                return {"has_siret": NewStructureForm.HAS_SIRET, "identifier": siret}
+        return {}
+
+    def post(self, step, journey):
+        request = journey.request
+        if step == SEARCH_STEP and SEARCH in request.POST:
+            enforce_rate_limit(request, "directory-search")
+            form = journey.form(data=request.POST)
+            form.searching = True
+            return journey.render(form)
+        if step == NEW_STRUCTURE_STEP:
+            if JOIN_EXISTING in request.POST:
+                return self._join_instead(request.POST[JOIN_EXISTING], journey)
+            enforce_rate_limit(request, "directory-search")
+            form = journey.form(data=request.POST)
+            if form.is_valid() and form.needs_confirmation:
+                # Show what the INSEE directory knows before going on.
+                return journey.render(form.confirmation_form())
+        return None
+
+    def _join_instead(self, structure_pk, journey):
+        """« Demander un rattachement » on the new structure's page, when the structure exists:
+        the search step now chooses it, and the wizard ends (every step is validated again on
+        the way: an unknown structure sends the supplier back to the search with its message)."""
+        prefix = journey.form_prefix(SEARCH_STEP)
+        journey.set_step_data(SEARCH_STEP, StructureSearchForm.data_to_join(prefix, structure_pk))
+        journey.set_step_data(NEW_STRUCTURE_STEP, None)
+        return journey.finish()
+
+    def context(self, step, form, journey):
+        if step == SEARCH_STEP:
+            return {"search": form.search_outcome(), "export_query": form.export_query()}
+        return {}
+
+    def facts(self, journey):
+        if not self.creates_structure(journey):
+            return {}
+        data = journey.cleaned_data(NEW_STRUCTURE_STEP)
+        if data is None:
+            return {}
+        return {"structure_details": services.StructureDetails.from_cleaned_data(data)}
+
+    def commit(self, forms, registration):
+        if NEW_STRUCTURE_STEP in forms:
+            details = services.StructureDetails.from_cleaned_data(forms[NEW_STRUCTURE_STEP].cleaned_data)
+            outcome = services.create_structure(registration.user, details)
+        else:
+            outcome = services.join_structure(registration.user, forms[SEARCH_STEP].cleaned_data["structure"])
+        registration.structure = outcome.structure
+        registration.created = outcome.created
+        registration.request = outcome.request
+
+    # --- The connected home
+
+    def home_card(self, facts):
+        board = services.dashboard(facts.user)
+        facts.dashboard = board
+        facts.memberships = board.memberships
+        managed = board.managed_structures
+        facts.structure = managed[0] if managed else None
+        request_one = {
+            "action_label": _("+ Demander un rattachement"),
+            "action_url": reverse("structures:request_attachment"),
+        }
+        if board.memberships:
+            return StageCard(self, done=True, status=_("Terminée"), **request_one)
+        if board.pending_requests:
+            return StageCard(self, done=False, status=_("En attente de la décision du gestionnaire principal"))
+        return StageCard(self, done=False, status=_("À faire"), **request_one)
+
+
+STAGE = StructureStage()
