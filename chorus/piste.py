@@ -40,8 +40,8 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
 from .portal import (
-    MSG_CREDENTIALS_REFUSED,
     DEFAULT_BILLING_FRAMEWORK,
+    MSG_CREDENTIALS_REFUSED,
     MSG_INVALID_ANSWER,
     FlowReceipt,
     PortalInvoice,
