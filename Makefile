@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
+# The test suite runs on every core (pytest-xdist); PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: demo test install install-dev migrate run clean lock
 
@@ -34,7 +36,7 @@ node_modules/.installed: package.json package-lock.json
 
 test: install-dev node_modules/.installed
 	@command -v chromium >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ] || echo "No browser found: the browser tests (tests/e2e) will be skipped. Install one with: apt-get install chromium"
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The exact versions of the runtime and test dependencies, audited in CI.
 lock: install-dev

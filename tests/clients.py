@@ -7,7 +7,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import DEFAULT_PASSWORD
+from tests.onboarding.factories import DEFAULT_PASSWORD
 
 CODE_IN_EMAIL = re.compile(r"^\s+([0-9]{6})\s*$", re.MULTILINE)
 

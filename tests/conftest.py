@@ -1,6 +1,9 @@
 import pytest
+from django.contrib.auth.models import Group
 
 from tests.clients import VerifiedClient
+from tests.onboarding.factories import UserFactory
+from tests.structures.factories import MainManagerFactory
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +56,29 @@ def admin_client(admin_user):
     client = VerifiedClient()
     client.force_login(admin_user)
     return client
+
+
+# People and structures the apps' tests share.
+
+
+@pytest.fixture
+def manager(db):
+    """Claire Martin, main manager of « Menuiserie Martin » (active, with a password)."""
+    return MainManagerFactory(
+        user__email="claire@menuiserie-martin.fr",
+        structure__raison_sociale="Menuiserie Martin",
+        structure__identifier="46430577000248",
+    ).user
+
+
+@pytest.fixture
+def structure(manager):
+    return manager.structures.get()
+
+
+@pytest.fixture
+def finance(db):
+    """Finance staff of the city (the « Finance » group), with an authenticator app."""
+    user = UserFactory(is_staff=True, email="agent.finances@grenoble.fr", first_name="Paul", last_name="Agent")
+    user.groups.add(Group.objects.get(name="Finance"))
+    return user

@@ -3,7 +3,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from banking.models import BankAccount
-from tests.factories import BankAccountFactory, StructureFactory
+from tests.banking.factories import BankAccountFactory
+from tests.structures.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
 

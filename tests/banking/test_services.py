@@ -14,13 +14,9 @@ from banking.rib import RibStatus
 from banking.services import bank_details_state
 from structures.services import StructureDetails, create_structure
 from tests.banking import pdfs
-from tests.factories import (
-    BankAccountFactory,
-    MainManagerFactory,
-    MembershipFactory,
-    SupplierFactory,
-    UserFactory,
-)
+from tests.banking.factories import BankAccountFactory
+from tests.onboarding.factories import SupplierFactory, UserFactory
+from tests.structures.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,23 +28,6 @@ NEW_IBAN = "DE89370400440532013000"
 def french():
     with translation.override("fr"):
         yield
-
-
-@pytest.fixture
-def manager():
-    return MainManagerFactory(user__email="claire@menuiserie.fr").user
-
-
-@pytest.fixture
-def structure(manager):
-    return manager.structures.get()
-
-
-@pytest.fixture
-def finance():
-    user = UserFactory(is_staff=True, email="agent.finances@grenoble.fr")
-    user.groups.add(Group.objects.get(name="Finance"))
-    return user
 
 
 def valid_form(iban=IBAN, bic="AGRIFRPP881"):
@@ -85,7 +64,7 @@ def test_it_records_first_bank_details_pending_without_alert(structure, manager,
     assert account.rib_check_status == RibStatus.IBAN_FOUND
     assert account.rib_found_ibans == [IBAN]
     assert account.created_by == manager
-    assert account.contact_email == "claire@menuiserie.fr"
+    assert account.contact_email == "claire@menuiserie-martin.fr"
     assert not account.is_rib_change
     assert account.rib_file.read() == pdfs.rib_pdf(IBAN)
     assert account.history.get().history_user == manager
@@ -138,7 +117,7 @@ def test_it_flags_a_change_of_rib_and_alerts_every_member_and_the_previous_conta
     # The alert to every member and the previous contact; the security notice to the sender's
     # connection address, which the attacker's new contact address does not silence.
     assert sorted(message.to[0] for message in mail.outbox) == [
-        "claire@menuiserie.fr",
+        "claire@menuiserie-martin.fr",
         "compta@menuiserie.fr",
         "escroc@exemple.com",
         "paul@menuiserie.fr",
@@ -159,7 +138,7 @@ def test_it_flags_a_second_submission_while_the_first_waits(structure, manager, 
     with django_capture_on_commit_callbacks(execute=True):
         account = submit(structure, manager)
     assert account.is_rib_change
-    assert sorted(message.to[0] for message in mail.outbox) == ["claire@menuiserie.fr", "compta@menuiserie.fr"]
+    assert sorted(message.to[0] for message in mail.outbox) == ["claire@menuiserie-martin.fr", "compta@menuiserie.fr"]
 
 
 def test_it_does_not_count_rejected_details_as_a_change(structure, manager):
@@ -218,14 +197,14 @@ def test_it_validates_and_replaces_the_details_in_use(structure, manager, financ
     assert account.history.latest().history_user == finance
     assert in_use.history.latest().history_user == finance
     [message] = mail.outbox
-    assert message.to == ["claire@menuiserie.fr"]
+    assert message.to == ["claire@menuiserie-martin.fr"]
     assert message.subject == f"Coordonnées bancaires validées pour {structure.raison_sociale}"
     assert "Les prochains paiements de la Ville seront faits sur ce compte." in message.body
     assert f"https://fournisseurs.grenoble.test/coordonnees-bancaires/{account.pk}/" in message.body
 
 
 def test_it_rejects_with_the_reason_sent_to_the_supplier_contact(finance, django_capture_on_commit_callbacks):
-    supplier = SupplierFactory(email="claire@menuiserie.fr", profile__contact_email="compta@menuiserie.fr")
+    supplier = SupplierFactory(email="claire@menuiserie-martin.fr", profile__contact_email="compta@menuiserie.fr")
     account = BankAccountFactory(created_by=supplier, structure__raison_sociale="L'Atelier du Drac")
     with django_capture_on_commit_callbacks(execute=True):
         services.reject_bank_account(account, by=finance, reason="  Le RIB est celui d'une autre société.  ")
@@ -246,7 +225,7 @@ def test_it_tells_the_main_manager_when_the_sender_is_gone(
     account = BankAccountFactory(structure=structure, created_by=None)
     with django_capture_on_commit_callbacks(execute=True):
         services.validate_bank_account(account, by=finance)
-    assert [message.to for message in mail.outbox] == [["claire@menuiserie.fr"]]
+    assert [message.to for message in mail.outbox] == [["claire@menuiserie-martin.fr"]]
 
 
 def test_it_refuses_a_rejection_without_reason(finance):

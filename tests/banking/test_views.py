@@ -1,5 +1,4 @@
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -7,7 +6,9 @@ from django.urls import reverse
 
 from banking.models import BankAccount
 from tests.banking import pdfs
-from tests.factories import BankAccountFactory, MainManagerFactory, MembershipFactory, UserFactory
+from tests.banking.factories import BankAccountFactory
+from tests.onboarding.factories import UserFactory
+from tests.structures.factories import MainManagerFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -17,23 +18,6 @@ MSG_CHOOSE_AGAIN = (
     "Le formulaire contient une erreur : pour votre sécurité, le fichier joint n&#x27;a pas été conservé. "
     "Choisissez-le à nouveau."
 )
-
-
-@pytest.fixture
-def manager():
-    return MainManagerFactory(user__email="claire@menuiserie.fr").user
-
-
-@pytest.fixture
-def structure(manager):
-    return manager.structures.get()
-
-
-@pytest.fixture
-def finance():
-    user = UserFactory(is_staff=True, email="agent.finances@grenoble.fr")
-    user.groups.add(Group.objects.get(name="Finance"))
-    return user
 
 
 def post_data(content=None, **overrides):
@@ -198,9 +182,9 @@ def test_it_warns_of_a_change_of_rib_and_alerts_the_members(
     assert BankAccount.objects.filter(is_rib_change=True, status="en_attente").count() == 1
     # The members' alert of a change of RIB; the sender, a member, gets it instead of a security
     # notice of their own: one e-mail per event and person.
-    assert manager.email == "claire@menuiserie.fr"
+    assert manager.email == "claire@menuiserie-martin.fr"
     assert [(message.to[0], message.subject) for message in mail.outbox] == [
-        ("claire@menuiserie.fr", f"Nouvelles coordonnées bancaires envoyées pour {structure.raison_sociale}"),
+        ("claire@menuiserie-martin.fr", f"Nouvelles coordonnées bancaires envoyées pour {structure.raison_sociale}"),
     ]
 
 

@@ -20,8 +20,8 @@ from invoices.models import Invoice, Service
 from structures.models import Structure
 from tests.banking.pdfs import rib_pdf
 from tests.clients import last_code_sent_to
-from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.invoices.pdfs import plain_pdf
+from tests.onboarding.factories import DEFAULT_PASSWORD, UserFactory
 from tests.wizard import COMPANY_SIRET
 from twofactor.services import SESSION_VERIFIED_AT
 

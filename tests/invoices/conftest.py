@@ -1,7 +1,8 @@
 import pytest
-from django.contrib.auth.models import Group
 
-from tests.factories import BankAccountFactory, BillingMandateFactory, ServiceFactory, UserFactory
+from tests.banking.factories import BankAccountFactory
+from tests.invoices.factories import ServiceFactory
+from tests.mandates.factories import BillingMandateFactory
 
 SIRET = "46430577000248"
 
@@ -44,13 +45,6 @@ def service(db):
 @pytest.fixture
 def engagement_service(db):
     return ServiceFactory(code="ECOLES", name="Écoles", engagement_required=True)
-
-
-@pytest.fixture
-def finance(db):
-    user = UserFactory(is_staff=True, email="agent.finances@grenoble.fr", first_name="Paul", last_name="Agent")
-    user.groups.add(Group.objects.get(name="Finance"))
-    return user
 
 
 @pytest.fixture

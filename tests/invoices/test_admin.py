@@ -5,7 +5,9 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from invoices.models import Invoice
-from tests.factories import InvoiceFactory, ServiceFactory, StructureFactory, UserFactory
+from tests.invoices.factories import InvoiceFactory, ServiceFactory
+from tests.onboarding.factories import UserFactory
+from tests.structures.factories import StructureFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.ignore_template_errors]  # Django's admin templates
 

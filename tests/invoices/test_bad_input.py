@@ -11,10 +11,12 @@ from django.utils import timezone
 from invoices.files import MAX_INVOICE_SIZE
 from invoices.models import Invoice
 from tests.banking import pdfs as banking_pdfs
-from tests.factories import BillingMandateFactory, InvoiceFactory, MainManagerFactory
 from tests.invoices import pdfs
 from tests.invoices.conftest import SIRET
+from tests.invoices.factories import InvoiceFactory
 from tests.invoices.helpers import DEPOSIT_URL, ENTER_URL, entry_data, invoice_data, upload
+from tests.mandates.factories import BillingMandateFactory
+from tests.structures.factories import MainManagerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,12 @@ from django.utils import timezone
 from core.storage import wizard_file_storage
 from invoices import pending
 from invoices.models import Invoice
-from tests.factories import BankAccountFactory, BillingMandateFactory, MembershipFactory
+from tests.banking.factories import BankAccountFactory
 from tests.invoices import pdfs
 from tests.invoices.conftest import SIRET
 from tests.invoices.helpers import DEPOSIT_URL, deposit, invoice_data, upload
+from tests.mandates.factories import BillingMandateFactory
+from tests.structures.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

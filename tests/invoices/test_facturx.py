@@ -13,9 +13,9 @@ from banking.rib import RIB_REFUSALS
 from core.pdf import check_pdf_safety
 from invoices import facturx
 from invoices.files import check_invoice_file
-from tests.factories import InvoiceFactory
 from tests.invoices import pdfs
 from tests.invoices.conftest import SIRET
+from tests.invoices.factories import InvoiceFactory
 
 
 def upload(data):

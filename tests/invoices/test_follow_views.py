@@ -9,8 +9,11 @@ from django.urls import reverse
 from invoices import services
 from invoices.models import Invoice
 from tests.banking import pdfs as banking_pdfs
-from tests.factories import BillingMandateFactory, InvoiceFactory, MembershipFactory, ServiceFactory, UserFactory
 from tests.invoices import pdfs
+from tests.invoices.factories import InvoiceFactory, ServiceFactory
+from tests.mandates.factories import BillingMandateFactory
+from tests.onboarding.factories import UserFactory
+from tests.structures.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from invoices.services import Missing, can_deposit, deposit_access
-from tests.factories import BillingMandateFactory, MainManagerFactory, MembershipFactory, SupplierFactory
+from tests.mandates.factories import BillingMandateFactory
+from tests.onboarding.factories import SupplierFactory
+from tests.structures.factories import MainManagerFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from invoices import services
 from invoices.models import Invoice
-from tests.factories import InvoiceFactory, MembershipFactory, UserFactory
 from tests.invoices import pdfs
+from tests.invoices.factories import InvoiceFactory
+from tests.onboarding.factories import UserFactory
+from tests.structures.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,13 +4,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import (
-    BankAccountFactory,
-    BillingMandateFactory,
-    MainManagerFactory,
-    MembershipFactory,
-    SupplierFactory,
-)
+from tests.banking.factories import BankAccountFactory
+from tests.mandates.factories import BillingMandateFactory
+from tests.onboarding.factories import SupplierFactory
+from tests.structures.factories import MainManagerFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

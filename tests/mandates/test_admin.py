@@ -3,7 +3,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from mandates.models import BillingMandate
-from tests.factories import BillingMandateFactory, UserFactory
+from tests.mandates.factories import BillingMandateFactory
+from tests.onboarding.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.ignore_template_errors]  # Django's admin templates
 

@@ -5,7 +5,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import BillingMandateFactory, MembershipFactory, SupplierFactory
+from tests.mandates.factories import BillingMandateFactory
+from tests.onboarding.factories import SupplierFactory
+from tests.structures.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

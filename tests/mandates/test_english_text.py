@@ -2,7 +2,7 @@ import pytest
 from django.utils import formats, timezone, translation
 
 from mandates import services, texts
-from tests.factories import MainManagerFactory
+from tests.structures.factories import MainManagerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mandates.models import BillingMandate
-from tests.factories import BillingMandateFactory
+from tests.mandates.factories import BillingMandateFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from weasyprint import HTML
 
 from core.pdf_rendering import PARIS, ResourceRefused, StaticFilesOnlyFetcher
 from mandates import pdf, services
-from tests.factories import BillingMandateFactory, MainManagerFactory
+from tests.mandates.factories import BillingMandateFactory
 from tests.mandates.helpers import pdf_text
+from tests.structures.factories import MainManagerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,10 @@ from django.core.files.storage import storages
 from django.urls import reverse
 
 from mandates import services
-from tests.factories import BillingMandateFactory, MembershipFactory, SupplierFactory, UserFactory
+from tests.mandates.factories import BillingMandateFactory
 from tests.mandates.helpers import pdf_text
+from tests.onboarding.factories import SupplierFactory, UserFactory
+from tests.structures.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,14 +15,10 @@ from mandates.models import BillingMandate, sha256_of
 from onboarding.services import activation_token
 from structures.models import Membership
 from structures.services import StructureDetails, create_structure
-from tests.factories import (
-    BillingMandateFactory,
-    MainManagerFactory,
-    MembershipFactory,
-    PendingSupplierFactory,
-    SupplierFactory,
-)
+from tests.mandates.factories import BillingMandateFactory
 from tests.mandates.helpers import signing_link
+from tests.onboarding.factories import PendingSupplierFactory, SupplierFactory
+from tests.structures.factories import MainManagerFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,15 +10,10 @@ from django.utils import timezone
 from mandates import services
 from mandates.models import BillingMandate
 from tests.clients import last_code_sent_to
-from tests.factories import (
-    DEFAULT_PASSWORD,
-    BillingMandateFactory,
-    MainManagerFactory,
-    PendingSupplierFactory,
-    SupplierFactory,
-    UserFactory,
-)
+from tests.mandates.factories import BillingMandateFactory
 from tests.mandates.helpers import NEW_PASSWORD, USER_AGENT, sign_data, sign_path, signing_link
+from tests.onboarding.factories import DEFAULT_PASSWORD, PendingSupplierFactory, SupplierFactory, UserFactory
+from tests.structures.factories import MainManagerFactory
 
 pytestmark = pytest.mark.django_db
 

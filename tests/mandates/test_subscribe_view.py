@@ -3,7 +3,8 @@ from django.core import mail
 from django.urls import reverse
 
 from mandates.models import BillingMandate
-from tests.factories import BillingMandateFactory, MainManagerFactory, MembershipFactory
+from tests.mandates.factories import BillingMandateFactory
+from tests.structures.factories import MainManagerFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

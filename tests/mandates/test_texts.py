@@ -2,7 +2,7 @@ import pytest
 from django.utils import timezone, translation
 
 from mandates import texts
-from tests.factories import MainManagerFactory
+from tests.structures.factories import MainManagerFactory
 
 pytestmark = pytest.mark.django_db
 

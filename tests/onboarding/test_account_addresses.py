@@ -7,7 +7,7 @@ from django.core import mail, signing
 from django.urls import reverse
 
 from onboarding import services
-from tests.factories import SupplierFactory
+from tests.onboarding.factories import SupplierFactory
 from tests.twofactor.helpers import age_verification
 
 pytestmark = pytest.mark.django_db

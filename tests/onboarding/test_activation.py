@@ -4,7 +4,7 @@ from django.core import mail, signing
 from django.urls import reverse
 
 from onboarding import services
-from tests.factories import DEFAULT_PASSWORD, PendingSupplierFactory, SupplierFactory
+from tests.onboarding.factories import DEFAULT_PASSWORD, PendingSupplierFactory, SupplierFactory
 from tests.wizard import activation_link, register_with_new_structure, signing_link
 
 pytestmark = pytest.mark.django_db

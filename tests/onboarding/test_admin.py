@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import PendingSupplierFactory, SupplierFactory, UserFactory
+from tests.onboarding.factories import PendingSupplierFactory, SupplierFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.clients import last_code_sent_to
-from tests.factories import DEFAULT_PASSWORD, PendingSupplierFactory, SupplierFactory
+from tests.onboarding.factories import DEFAULT_PASSWORD, PendingSupplierFactory, SupplierFactory
 
 pytestmark = pytest.mark.django_db
 

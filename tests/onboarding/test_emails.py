@@ -2,7 +2,7 @@ import pytest
 from django.core import mail
 
 from onboarding import services
-from tests.factories import PendingSupplierFactory
+from tests.onboarding.factories import PendingSupplierFactory
 
 pytestmark = pytest.mark.django_db
 

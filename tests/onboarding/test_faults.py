@@ -63,7 +63,7 @@ def test_it_saves_the_registration_when_the_mail_server_is_down_and_sends_later(
 
 def test_it_counts_the_attempts_while_the_mail_server_stays_down():
     from core.emails import build_email, deliver, retry_pending_emails
-    from tests.factories import PendingSupplierFactory
+    from tests.onboarding.factories import PendingSupplierFactory
 
     user = PendingSupplierFactory(email="a@exemple.fr")
     message = build_email("activation", user.email, {"user": user, "activation_url": "https://x", "valid_hours": 24})

@@ -11,7 +11,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.urls import reverse
 
-from tests.factories import DEFAULT_PASSWORD, SupplierFactory
+from tests.onboarding.factories import DEFAULT_PASSWORD, SupplierFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.core import mail
 from django.urls import reverse
 
 from onboarding.models import SupplierProfile
-from tests.factories import SupplierFactory
+from tests.onboarding.factories import SupplierFactory
 from tests.wizard import (
     account_data,
     field_errors,

@@ -7,7 +7,8 @@ from django.db import connection
 
 from structures import services
 from structures.models import AttachmentRequest, Membership, Structure
-from tests.factories import MainManagerFactory, MembershipFactory, StructureFactory, SupplierFactory, UserFactory
+from tests.onboarding.factories import SupplierFactory, UserFactory
+from tests.structures.factories import MainManagerFactory, MembershipFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,8 @@ from django.core import mail
 from django.urls import reverse
 
 from structures.models import AttachmentRequest, Membership, Structure
-from tests.factories import MainManagerFactory, MembershipFactory, StructureFactory, SupplierFactory
+from tests.onboarding.factories import SupplierFactory
+from tests.structures.factories import MainManagerFactory, MembershipFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
 

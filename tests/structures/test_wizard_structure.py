@@ -8,7 +8,8 @@ from django.core import mail
 from django.urls import reverse
 
 from structures.models import AttachmentRequest, Membership, Structure
-from tests.factories import MainManagerFactory, StructureFactory, SupplierFactory
+from tests.onboarding.factories import SupplierFactory
+from tests.structures.factories import MainManagerFactory, StructureFactory
 from tests.wizard import (
     COMPANY_SIRET,
     account_data,

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.factories import SupplierFactory
+from tests.onboarding.factories import SupplierFactory
 from tests.twofactor.helpers import age_verification, app_code, give_authenticator
 from twofactor import services
 

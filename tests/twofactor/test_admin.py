@@ -7,7 +7,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.clients import VerifiedClient
-from tests.factories import DEFAULT_PASSWORD, SupplierFactory, UserFactory
+from tests.onboarding.factories import DEFAULT_PASSWORD, SupplierFactory, UserFactory
 from tests.twofactor.helpers import app_code, give_authenticator
 from twofactor import services
 

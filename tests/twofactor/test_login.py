@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_email.models import EmailDevice
 
 from tests.clients import last_code_sent_to
-from tests.factories import DEFAULT_PASSWORD, SupplierFactory
+from tests.onboarding.factories import DEFAULT_PASSWORD, SupplierFactory
 from tests.twofactor.helpers import app_code, give_authenticator
 from twofactor import services
 from twofactor.models import UsedCode

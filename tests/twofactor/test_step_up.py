@@ -8,8 +8,9 @@ from django.utils.http import urlencode
 
 from banking.models import BankAccount
 from tests.clients import last_code_sent_to
-from tests.factories import BillingMandateFactory, MainManagerFactory
+from tests.mandates.factories import BillingMandateFactory
 from tests.mandates.helpers import sign_data, sign_path
+from tests.structures.factories import MainManagerFactory
 from tests.twofactor.helpers import age_verification, app_code, give_authenticator
 from twofactor import services
 
@@ -21,11 +22,6 @@ STEP_UP_URL = reverse("twofactor:step_up")
 
 def step_up_for(path):
     return f"{STEP_UP_URL}?{urlencode({'suivant': path})}"
-
-
-@pytest.fixture
-def manager():
-    return MainManagerFactory(user__email="claire@menuiserie.fr").user
 
 
 def test_it_opens_bank_details_within_fifteen_minutes_of_the_last_code(client, manager):
@@ -44,9 +40,9 @@ def test_it_asks_for_a_new_code_before_bank_details_after_fifteen_minutes(client
     assert "Confirmer votre identité" in html
     assert "cette action demande un code de vérification récent" in html
     [message] = mail.outbox  # the code, e-mailed on arrival
-    assert message.to == ["claire@menuiserie.fr"]
+    assert message.to == ["claire@menuiserie-martin.fr"]
     response = client.post(
-        step_up_for(ADD_URL), {"code": last_code_sent_to("claire@menuiserie.fr"), "suivant": ADD_URL}
+        step_up_for(ADD_URL), {"code": last_code_sent_to("claire@menuiserie-martin.fr"), "suivant": ADD_URL}
     )
     assert response["Location"] == ADD_URL
     assert client.get(ADD_URL).status_code == 200
@@ -76,7 +72,7 @@ def test_it_refuses_a_wrong_code_at_the_step_up(client, manager):
     client.force_login(manager)
     age_verification(client, 16 * 60)
     client.get(step_up_for(ADD_URL))
-    code = last_code_sent_to("claire@menuiserie.fr")
+    code = last_code_sent_to("claire@menuiserie-martin.fr")
     wrong = f"{(int(code) + 1) % 1000000:06d}"
     response = client.post(step_up_for(ADD_URL), {"code": wrong, "suivant": ADD_URL})
     assert response.status_code == 200
@@ -98,7 +94,7 @@ def test_it_ignores_a_next_address_on_another_site(client, manager):
     age_verification(client, 16 * 60)
     client.get(step_up_for(ADD_URL))
     response = client.post(
-        STEP_UP_URL, {"code": last_code_sent_to("claire@menuiserie.fr"), "suivant": "https://evil.example/"}
+        STEP_UP_URL, {"code": last_code_sent_to("claire@menuiserie-martin.fr"), "suivant": "https://evil.example/"}
     )
     assert response["Location"] == reverse("onboarding:home")
 
@@ -136,13 +132,13 @@ def test_it_tells_the_connection_address_of_a_signature_sent_to_the_contact_addr
     client, django_capture_on_commit_callbacks
 ):
     manager = MainManagerFactory(
-        user__email="claire@menuiserie.fr", user__profile__contact_email="compta@menuiserie.fr"
+        user__email="claire@menuiserie-martin.fr", user__profile__contact_email="compta@menuiserie.fr"
     ).user
     mandate = BillingMandateFactory(structure=manager.structures.get(), signatory=manager)
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(sign_path(mandate), sign_data(mandate))
     assert response.status_code == 302
-    notices = [m for m in mail.outbox if m.to == ["claire@menuiserie.fr"]]
+    notices = [m for m in mail.outbox if m.to == ["claire@menuiserie-martin.fr"]]
     assert len(notices) == 1
     assert "Un mandat de facturation a été signé depuis votre compte." in notices[0].body
