@@ -135,7 +135,35 @@ def validated_bank_accounts(structure):
     return BankAccount.objects.filter(structure=structure, status=BankAccount.Status.VALIDATED)
 
 
-def deposit_invoice(*, structure, user, data, content, original_name, facturx_xml=b"", facturx_profile=""):
+@dataclass(frozen=True)
+class InvoiceData:
+    """What the supplier says of an invoice (« Déposer »: the data form's cleaned data)."""
+
+    number: str
+    issue_date: object
+    amount_excl_tax: object
+    vat_amount: object
+    amount_incl_tax: object
+    service: object
+    bank_account: object
+    engagement_number: str = ""
+
+    @classmethod
+    def from_cleaned_data(cls, data):
+        fields = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**{**fields, "engagement_number": data.get("engagement_number") or ""})
+
+
+@dataclass(frozen=True)
+class EnteredInvoiceData(InvoiceData):
+    """An invoice entered with « Saisir »: what the app needs to issue it besides."""
+
+    delivery_date: object = None
+    description: str = ""
+    vat_rate: object = None
+
+
+def deposit_invoice(*, structure, user, data: InvoiceData, content, original_name, facturx_xml=b"", facturx_profile=""):
     """Record a deposited file (plain PDF or Factur-X), already checked by invoices.files."""
     return _record(
         structure=structure,
@@ -149,24 +177,24 @@ def deposit_invoice(*, structure, user, data, content, original_name, facturx_xm
     )
 
 
-def enter_invoice(*, structure, user, data):
+def enter_invoice(*, structure, user, data: EnteredInvoiceData):
     """Issue an entered invoice in the structure's name: its Factur-X PDF, then the record."""
     _check_depositor(user, structure)
     mandate = BillingMandate.objects.filter(structure=structure, status=BillingMandate.Status.SIGNED).first()
     entered = facturx.EnteredInvoice(
         structure=structure,
-        bank_account=data["bank_account"],
-        service=data["service"],
+        bank_account=data.bank_account,
+        service=data.service,
         mandate_reference=mandate.reference if mandate else "",
-        number=data["number"],
-        issue_date=data["issue_date"],
-        delivery_date=data["delivery_date"],
-        description=data["description"],
-        amount_excl_tax=data["amount_excl_tax"],
-        vat_rate=data["vat_rate"],
-        vat_amount=data["vat_amount"],
-        amount_incl_tax=data["amount_incl_tax"],
-        engagement_number=data.get("engagement_number") or "",
+        number=data.number,
+        issue_date=data.issue_date,
+        delivery_date=data.delivery_date,
+        description=data.description,
+        amount_excl_tax=data.amount_excl_tax,
+        vat_rate=data.vat_rate,
+        vat_amount=data.vat_amount,
+        amount_incl_tax=data.amount_incl_tax,
+        engagement_number=data.engagement_number,
         city_siret=settings.CITY_SIRET,
     )
     xml = facturx.build_xml(entered)
@@ -195,20 +223,20 @@ def _record(*, structure, user, data, content, original_name, source, facturx_xm
     without its file nor a file without its row is left behind.
     """
     _check_depositor(user, structure)
-    account = data["bank_account"]
+    account = data.bank_account
     if account.structure_id != structure.pk or account.status != BankAccount.Status.VALIDATED:
         raise InvoiceError(MSG_NO_BANK_ACCOUNT, field="bank_account")
     sha256 = hashlib.sha256(content).hexdigest()
     now = timezone.now()
     invoice = Invoice(
         structure=structure,
-        number=data["number"],
-        issue_date=data["issue_date"],
-        amount_excl_tax=data["amount_excl_tax"],
-        vat_amount=data["vat_amount"],
-        amount_incl_tax=data["amount_incl_tax"],
-        engagement_number=data.get("engagement_number") or "",
-        service=data["service"],
+        number=data.number,
+        issue_date=data.issue_date,
+        amount_excl_tax=data.amount_excl_tax,
+        vat_amount=data.vat_amount,
+        amount_incl_tax=data.amount_incl_tax,
+        engagement_number=data.engagement_number,
+        service=data.service,
         bank_account=account,
         original_name=original_name,
         sha256=sha256,

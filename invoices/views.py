@@ -148,7 +148,7 @@ def deposit_file(request, token):
             invoice = services.deposit_invoice(
                 structure=structure,
                 user=request.user,
-                data=form.cleaned_data,
+                data=services.InvoiceData.from_cleaned_data(form.cleaned_data),
                 content=content,
                 original_name=waiting.original_name,
                 facturx_xml=(facturx.extract_xml(content) or b"") if waiting.facturx else b"",
@@ -159,7 +159,7 @@ def deposit_file(request, token):
                 pending.discard(request, token)
                 messages.error(request, error.message)
                 return redirect(reverse("invoices:deposit") + f"?structure={structure.pk}")
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            error.add_to(form)
         except OSError:
             _storage_failed(form)
         else:
@@ -189,9 +189,13 @@ def enter(request):
         enforce_rate_limit(request, "upload")
         if form.is_valid():
             try:
-                invoice = services.enter_invoice(structure=structure, user=request.user, data=form.cleaned_data)
+                invoice = services.enter_invoice(
+                    structure=structure,
+                    user=request.user,
+                    data=services.EnteredInvoiceData.from_cleaned_data(form.cleaned_data),
+                )
             except services.InvoiceError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                error.add_to(form)
             except OSError:
                 _storage_failed(form)
             else:

@@ -167,5 +167,17 @@ def test_it_refuses_to_record_an_invoice_for_a_structure_not_open_to_deposit(ser
     outsider = UserFactory()
     with pytest.raises(PermissionDenied):
         services.deposit_invoice(
-            structure=account.structure, user=outsider, data={}, content=b"%PDF-", original_name="f.pdf"
+            structure=account.structure,
+            user=outsider,
+            data=services.InvoiceData(
+                number="F-1",
+                issue_date=None,
+                amount_excl_tax=1,
+                vat_amount=0,
+                amount_incl_tax=1,
+                service=service,
+                bank_account=account,
+            ),
+            content=b"%PDF-",
+            original_name="f.pdf",
         )
