@@ -47,7 +47,7 @@ def _profile_field(name, **overrides):
 class AccountForm(forms.Form):
     """Stage A, « Créer votre compte »: the seed's blocks, without any password.
 
-    The password is chosen after the e-mailed link proves the address (see DESIGN.md).
+    The password is chosen after the e-mailed link proves the address (docs/architecture.md).
     """
 
     fieldsets = [
