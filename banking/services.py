@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.emails import send_email_on_commit
+from core.events import log_event
 from structures.models import Membership
 
 from .models import REVIEW_PERMISSION, BankAccount
@@ -82,6 +83,7 @@ def submit_bank_account(*, structure, user, cleaned_data, rib_file, new_structur
             raise
         if account.is_rib_change:
             _alert_known_contacts(account, previous)
+        log_event("bank_account.submitted", bank_account=account.pk, structure=structure.pk, by=user.pk)
     return account
 
 
@@ -128,6 +130,7 @@ def validate_bank_account(account, by):
         account._history_user = by
         account.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
         _send_decision(account, "bank_details_validated")
+        log_event("bank_account.validated", bank_account=account.pk, structure=account.structure_id, by=by.pk)
     return account
 
 
@@ -146,6 +149,7 @@ def reject_bank_account(account, by, reason):
         account._history_user = by
         account.save(update_fields=["status", "reviewed_by", "reviewed_at", "rejection_reason", "updated_at"])
         _send_decision(account, "bank_details_rejected")
+        log_event("bank_account.rejected", bank_account=account.pk, structure=account.structure_id, by=by.pk)
     return account
 
 

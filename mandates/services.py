@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.emails import build_email, deliver, send_email_on_commit
 from core.errors import ReasonError
+from core.events import log_event
 from structures.models import Membership
 
 from . import texts
@@ -277,6 +278,7 @@ def sign_mandate(mandate, *, user, ip, user_agent):
             locked.signed_pdf.storage.delete(locked.signed_pdf.name)
             raise
         transaction.on_commit(partial(_send_signed_confirmation, locked.pk))
+        log_event("mandate.signed", mandate=locked.pk, structure=locked.structure_id, by=user.pk)
     return locked
 
 
