@@ -26,8 +26,10 @@ SANE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
 def json_string_content(value, limit=200):
-    """`value` as the inside of a JSON string: gunicorn pastes it between two quotes."""
-    return json.dumps(str(value)[:limit], ensure_ascii=False)[1:-1]
+    """`value` as the inside of a JSON string, for gunicorn to paste between two quotes. gunicorn
+    escapes the quotes itself (glogging.SafeAtoms): escape the rest (backslashes, control
+    characters) and leave the quotes to it."""
+    return json.dumps(str(value)[:limit], ensure_ascii=False)[1:-1].replace('\\"', '"')
 
 
 def route_of(request):
