@@ -158,6 +158,8 @@ class Server:
                 "-m",
                 "gunicorn",
                 "config.wsgi:application",
+                "--config",
+                str(ROOT / "benchmarks" / "gunicorn.conf.py"),  # not the production one
                 "--bind",
                 f"{HOST}:{self.port}",
                 "--workers",
