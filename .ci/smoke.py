@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -275,6 +276,10 @@ def main():
         check_access_log(log_path, request_ids)
     except SmokeFailure as failure:
         print(f"FAILED: {failure}", file=sys.stderr)
+        return 1
+    except Exception:  # an answer not shaped as expected: the traceback says which
+        traceback.print_exc()
+        print("FAILED: see the traceback above", file=sys.stderr)
         return 1
     finally:
         started.stop_all()

@@ -88,9 +88,15 @@ class WizardFileStorage(FileSystemStorage):
     def location(self):
         return os.path.abspath(self.base_location)
 
-    for _name in ["_open", "_save", "delete", "exists", "listdir", "size", "url", "path", "get_modified_time"]:
-        locals()[_name] = _or_remote(_name)
-    del _name
+    _open = _or_remote("_open")
+    _save = _or_remote("_save")
+    delete = _or_remote("delete")
+    exists = _or_remote("exists")
+    listdir = _or_remote("listdir")
+    size = _or_remote("size")
+    url = _or_remote("url")
+    path = _or_remote("path")  # an object store has none: NotImplementedError, as Django's storages say
+    get_modified_time = _or_remote("get_modified_time")
 
 
 wizard_file_storage = WizardFileStorage()

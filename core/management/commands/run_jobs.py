@@ -18,11 +18,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Run the jobs due now, then stop (for a timer).")
-        parser.add_argument("--list", action="store_true", help="List the jobs, their period and last run.")
+        parser.add_argument(
+            "--list", action="store_true", dest="list_jobs", help="List the jobs, their period and last run."
+        )
         parser.add_argument("--tick", type=float, default=30, help="Seconds between two looks (default 30).")
 
-    def handle(self, *args, once, list, tick, **options):
-        if list:
+    def handle(self, *args, once, list_jobs, tick, **options):
+        if list_jobs:
             return self.list_jobs()
         if once:
             return self.report(run_due_jobs())
