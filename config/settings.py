@@ -330,8 +330,9 @@ if not STATIC_HASHED:
     # warning about the missing STATIC_ROOT says nothing useful.
     warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
-# Cache: rate limits, login throttling (the captcha's and django-otp's counters), the INSEE
-# answers count in it, so every process of every machine must share it: CACHE_URL=redis://…
+# Cache: the rate limits (account creation, searches, e-mails, second-factor codes, uploads,
+# signing), the mandate link's resend counter, the INSEE answers and the PISTE token live in it,
+# so every process of every machine must share it: CACHE_URL=redis://…
 # (Django's own RedisCache; `rediss://` for TLS). The local-memory default is for the demo and
 # the tests; `check --deploy` fails on it (core.E002).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
