@@ -6,6 +6,8 @@ Every value can be changed from the environment without editing this file.
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
 # Where to listen: 127.0.0.1:8000 behind a reverse proxy on the same machine; 0.0.0.0:8000 in a
 # container or behind a load balancer (firewall the port to it).
 bind = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
@@ -40,3 +42,17 @@ access_log_format = (
 )
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+class JsonErrorLogger(Logger):
+    """gunicorn's own messages (workers booting, timeouts) as JSON lines too, like the app's."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        from core.logs import JsonFormatter  # the standard library only: safe before Django starts
+
+        for handler in self.error_log.handlers:
+            handler.setFormatter(JsonFormatter())
+
+
+logger_class = JsonErrorLogger

@@ -10,7 +10,8 @@ gunicorn.conf.py, two workers). Then, over HTTP:
   linked (hashed), and the admin's own CSS answers too;
 - /sante/ answers 200, every service "ok";
 - a rate limit of N allows exactly N across both workers sharing Redis (2N requests at once);
-- gunicorn wrote one JSON line per request, with its request id, and both workers answered.
+- gunicorn wrote one JSON line per request, with its request id, and both workers answered;
+  its own messages are JSON lines too.
 
 Then it stops everything it started (gunicorn, Redis, its database) and prints its duration.
 
@@ -243,11 +244,14 @@ def check_rate_limit(base):
 def check_access_log(log_path, request_ids):
     """gunicorn's access lines: JSON, each with its request id; both workers answered the posts."""
     time.sleep(0.5)  # the last lines reach the file
-    access = []
+    entries = []
     for line in log_path.read_text(errors="replace").splitlines():
-        if '"type": "access"' in line:
-            access.append(json.loads(line))  # fails the run if a line is not JSON
+        if line.startswith("{"):  # gunicorn's and the app's lines (bin/serve's own steps are text)
+            entries.append(json.loads(line))  # fails the run if a line is not JSON
+    access = [entry for entry in entries if entry.get("type") == "access"]
     check(len(access) >= 10, f"gunicorn wrote {len(access)} JSON access lines")
+    booted = [entry for entry in entries if entry.get("logger") == "gunicorn.error"]
+    check(len(booted) >= 3, "gunicorn's own messages are JSON lines too (master and workers booting)")
     check(all(re.fullmatch(r"[0-9a-f]{32}", entry["request_id"]) for entry in access), "each has a request id")
     posts = [entry for entry in access if entry["request_id"] in request_ids]
     check(len(posts) == len(request_ids), "each rate-limited post has its access line")

@@ -75,3 +75,16 @@ def test_the_lock_holds_no_tool_and_no_bench_dependency():
         assert f"\n{tool}==" not in lock
     for needed in ("django==", "gunicorn==", "whitenoise==", "redis==", "django-storages==", "pytest=="):
         assert f"\n{needed}" in lock
+
+
+def test_gunicorns_own_messages_are_json_lines_too(capsys):
+    config = gunicorn_config()
+    from gunicorn.config import Config
+
+    cfg = Config()
+    cfg.set("errorlog", "-")
+    logger = config["logger_class"](cfg)
+    logger.error("Worker (pid:%s) was sent SIGKILL! Perhaps out of memory?", 4242)
+    entry = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert entry["level"] == "ERROR" and entry["logger"] == "gunicorn.error"
+    assert entry["message"] == "Worker (pid:4242) was sent SIGKILL! Perhaps out of memory?"
