@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 # The test suite runs on every core (pytest-xdist); PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test install install-dev migrate run clean lock
+.PHONY: demo test install install-dev migrate run clean lock serve smoke
 
 $(PY):
 	@$(PYTHON) -c "import sys; assert sys.version_info >= (3, 11), sys.version" || { echo "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -24,10 +24,16 @@ $(VENV)/.installed-dev: $(PY) pyproject.toml
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# PORT=8001 make demo serves on another port; the e-mails' links follow (SITE_URL).
+PORT ?= 8000
+DEMO_ENV := DJANGO_DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
+
 demo: install
-	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
-	DJANGO_DEBUG=1 $(PY) manage.py demo_data
-	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEMO_ENV) $(PY) manage.py migrate --no-input
+	@echo; echo "== The demo's finance staff account (the e-mails are printed below, once the server runs):"
+	$(DEMO_ENV) $(PY) manage.py demo_data
+	@echo
+	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # axe-core for the browser tests (tests/e2e); the browser itself is Debian's chromium.
 node_modules/.installed: package.json package-lock.json
@@ -38,11 +44,27 @@ test: install-dev node_modules/.installed
 	@command -v chromium >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ] || echo "No browser found: the browser tests (tests/e2e) will be skipped. Install one with: apt-get install chromium"
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-# The exact versions of the runtime and test dependencies, audited in CI.
-lock: install-dev
-	{ echo "# The exact versions the tests pass with (pip freeze of \`make test\`), audited by pip-audit in .ci/run."; \
+# The exact versions of the runtime and test dependencies, audited in CI: frozen from a venv
+# that has only them (never the tools: ruff, bandit, pip-audit; never the bench extra).
+LOCK_VENV := $(shell mktemp -u /tmp/onboarding-lock-XXXXXX)
+lock:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/pip install --quiet '.[test]'
+	{ echo "# The exact versions the tests pass with: the runtime dependencies and the test extra, nothing else"; \
+	  echo "# (pip freeze of a venv with \`pip install '.[test]'\`). Audited by pip-audit in .ci/run; installed by the Containerfile."; \
 	  echo "# Regenerate with \`make lock\` after changing pyproject.toml."; \
-	  $(PIP) freeze --exclude-editable | grep -v -iE '^(pip-audit|bandit|cyclonedx-python-lib|rich|stevedore|pbr|markdown-it-py|mdurl|pygments|license-expression|boolean.py|cachecontrol|msgpack|packageurl-python|pip-requirements-parser|py-serializable|sortedcontainers|toml|tomli|tomli-w|defusedxml|filelock|platformdirs|lockfile)=='; } > requirements.lock
+	  $(LOCK_VENV)/bin/pip freeze --exclude-editable | grep -v -i '^grenoble-onboarding[= @]'; } > requirements.lock
+	rm -rf $(LOCK_VENV) build *.egg-info
+
+# The production start (README « Mise en production »): check --deploy, migrations,
+# collectstatic, the services' check, gunicorn. Needs the production environment variables.
+serve: install
+	PYTHON=$(PY) bin/serve
+
+# The production smoke run of .ci/run on this machine (PostgreSQL running, redis-server installed).
+smoke: install
+	$(PY) .ci/smoke.py
 
 # Speed and load measurements (benchmarks/): gunicorn on 127.0.0.1, SQLite and PostgreSQL.
 # `make bench` writes BENCHMARKS.md (about 15 minutes; BENCH_ARGS="--quick --output /tmp/b.md"

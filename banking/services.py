@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.emails import send_email_on_commit
 from core.errors import DomainError
+from core.events import log_event
 from structures.models import Membership
 from twofactor.services import notify
 
@@ -132,6 +133,7 @@ def submit_bank_account(*, structure, user, details: BankDetails, new_structure=
         # One e-mail per event and person: the alert already tells the sender's connection address.
         if not new_structure and user.email not in alerted:
             notify(user, "bank_details", detail=f"{structure.raison_sociale} — IBAN {account.iban_masked}")
+        log_event("bank_account.submitted", bank_account=account.pk, structure=structure.pk, by=user.pk)
     return account
 
 
@@ -188,6 +190,7 @@ def validate_bank_account(account, by):
         account._history_user = by
         account.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
         _send_decision(account, "bank_details_validated")
+        log_event("bank_account.validated", bank_account=account.pk, structure=account.structure_id, by=by.pk)
     return account
 
 
@@ -206,6 +209,7 @@ def reject_bank_account(account, by, reason):
         account._history_user = by
         account.save(update_fields=["status", "reviewed_by", "reviewed_at", "rejection_reason", "updated_at"])
         _send_decision(account, "bank_details_rejected")
+        log_event("bank_account.rejected", bank_account=account.pk, structure=account.structure_id, by=by.pk)
     return account
 
 

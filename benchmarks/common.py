@@ -62,6 +62,7 @@ def bench_env(*, database_url, workdir, port, extra=None):
         CAPTCHA_TEST_MODE="1",
         RATELIMIT_ENABLE="0",
         LOG_LEVEL="ERROR",
+        STATIC_HASHED="0",  # no collectstatic before a benchmark: plain static names
         PYTHONPATH=str(ROOT),
     )
     env.update(extra or {})
@@ -157,6 +158,8 @@ class Server:
                 "-m",
                 "gunicorn",
                 "config.wsgi:application",
+                "--config",
+                str(ROOT / "benchmarks" / "gunicorn.conf.py"),  # not the production one
                 "--bind",
                 f"{HOST}:{self.port}",
                 "--workers",

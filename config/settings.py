@@ -5,6 +5,7 @@ console. `DJANGO_DEBUG` is off unless set; without debug a real `SECRET_KEY` is 
 """
 
 import shutil
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -60,7 +61,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Production plumbing (see the « Production » section below): a request id for the logs,
+    # /sante/ answered before any redirect or host check, static files by WhiteNoise.
+    "core.requestid.RequestIdMiddleware",
+    "core.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.LanguageMiddleware",
@@ -267,24 +273,9 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
 OTP_TOTP_ISSUER = "Ville de Grenoble"
 
-# Cache: rate limits count in it, so production processes must share it
-# (CACHE_URL=redis://… or dbcache://table). The local-memory default is for the demo and tests.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-# W001 only says that Django's own Redis backend is not on django-ratelimit's list: its
-# counters are atomic all the same. E003 (a cache not shared between processes) is silenced
-# for the local-memory default only, where the demo and the tests run in one process.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
-if "LocMemCache" in CACHES["default"]["BACKEND"]:
-    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+# The cache (CACHE_URL) is in the « Production » section at the end of this file.
 RATELIMIT_VIEW = "core.views.rate_limited"
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-}
 
 # Absolute links in e-mails are built from this, never from the request's Host header.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -323,3 +314,98 @@ CHORUS_CITY_SIRET = env.str("CHORUS_CITY_SIRET", default=CITY_SIRET)
 # The stub moves an invoice one status further every so many seconds.
 CHORUS_STUB_STEP_SECONDS = env.int("CHORUS_STUB_STEP_SECONDS", default=60)
 # --- end of Chorus Pro (chorus/) ---
+
+# --- Production (README « Mise en production »): static files, shared cache and files, logs ---
+# One code for the demo (SQLite, one process) and for several machines behind a load balancer:
+# what every process must share comes from the environment (DATABASE_URL, CACHE_URL,
+# PRIVATE_STORAGE_URL or a shared PRIVATE_MEDIA_ROOT); `manage.py check --deploy` refuses the
+# per-process defaults (core/checks.py).
+
+# Static files: WhiteNoise serves them from gunicorn. `collectstatic` (bin/serve) writes them
+# under hashed names, compressed (gzip, brotli), so they are cached for ever (max-age ten years,
+# immutable). STATIC_HASHED=0 keeps the plain names: `make demo` (DEBUG), the tests and the
+# benchmarks, which run no collectstatic.
+STATIC_HASHED = env.bool("STATIC_HASHED", default=not DEBUG)
+STORAGES["staticfiles"] = {
+    "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    if STATIC_HASHED
+    else "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+if not STATIC_HASHED:
+    # No collectstatic here (runserver and the test server find the files themselves): WhiteNoise's
+    # warning about the missing STATIC_ROOT says nothing useful.
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+
+# Cache: the rate limits (account creation, searches, e-mails, second-factor codes, uploads,
+# signing), the mandate link's resend counter, the INSEE answers and the PISTE token live in it,
+# so every process of every machine must share it: CACHE_URL=redis://…
+# (Django's own RedisCache; `rediss://` for TLS). The local-memory default is for the demo and
+# the tests; `check --deploy` fails on it (core.E002).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that stops answering fails a request within seconds instead of holding a worker.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 2)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
+# W001 only says that Django's own Redis backend is not on django-ratelimit's list: its
+# counters are atomic all the same. E003 (a cache not shared between processes) runs with every
+# command, also `migrate` and `runserver` of the demo: it is silenced for the local-memory
+# default, and core.E002 says the same with --deploy, where it matters, whatever DEBUG says.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if "LocMemCache" in CACHES["default"]["BACKEND"]:
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+
+# Sessions stay in the database (Django's default, said here on purpose): they hold the
+# wizard's steps between pages and the second factor's proof; the database is shared, backed up
+# and survives a restart, while a cache may evict a key under memory pressure and lose a
+# registration half-way. It costs one indexed read per request; `clearsessions` (a daily job)
+# removes the expired ones.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Supplier files: a local folder by default (PRIVATE_MEDIA_ROOT, above), which may be a folder
+# shared by every machine; or an S3-compatible object store: PRIVATE_STORAGE_URL=s3://bucket/prefix
+# ?endpoint_url=https://…&region_name=… with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+# Private objects (no ACL: the bucket's own, private), never a URL: the app's views stream them.
+PRIVATE_STORAGE_URL = env.str("PRIVATE_STORAGE_URL", default="")
+if PRIVATE_STORAGE_URL:
+    from core.storage_url import private_storage_from_url
+
+    STORAGES["private"] = STORAGES["default"] = private_storage_from_url(PRIVATE_STORAGE_URL)
+
+# Logs: JSON lines on the standard error (LOG_FORMAT=json, the default without DEBUG), each with
+# the request's id (core/requestid.py); business events (core/events.py) at INFO on the
+# "onboarding.events" logger. gunicorn writes one JSON line per request (gunicorn.conf.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "core.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        "onboarding.events": {"level": env.str("EVENT_LOG_LEVEL", default="INFO")},
+        "core.jobs": {"level": env.str("EVENT_LOG_LEVEL", default="INFO")},
+    },
+}
+
+# Scheduled jobs (`manage.py run_jobs`): their list and periods are in config/jobs.py.
+SCHEDULED_JOBS = "config.jobs.JOBS"
+
+# The production smoke run of .ci/run (.ci/smoke.py) serves on 127.0.0.1 over plain HTTP with the
+# captcha's test word. SMOKE_RUN_ON_LOOPBACK=1 tells `check --deploy` so: it then accepts
+# CAPTCHA_TEST_MODE and plain HTTP, and fails unless ALLOWED_HOSTS and SITE_URL name only this
+# machine's loopback (core.E005), so a production that set it by mistake still fails.
+SMOKE_RUN_ON_LOOPBACK = env.bool("SMOKE_RUN_ON_LOOPBACK", default=False)
+if SMOKE_RUN_ON_LOOPBACK and not HTTPS:
+    # HSTS, HTTPS redirect, Secure cookies: what plain HTTP on loopback cannot have.
+    SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W008", "security.W012", "security.W016"]
+# --- end of Production ---

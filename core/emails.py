@@ -78,23 +78,33 @@ def message_of(pending):
 
 
 def retry_pending_emails(limit=500):
-    """Send the outbox again; returns (sent, still failing)."""
+    """Send the outbox again; returns (sent, still failing).
+
+    Each message is locked while it is sent (`select_for_update(skip_locked=True)`): two runs at
+    once, on two machines, never send one message twice; each skips what the other is sending.
+    """
     from .models import PendingEmail
 
     sent = failed = 0
-    for pending in PendingEmail.objects.filter(sent_at__isnull=True).order_by("created_at")[:limit]:
-        try:
-            message_of(pending).send()
-        except Exception as error:
-            pending.attempts += 1
-            pending.last_error = str(error)[:1000]
-            pending.save(update_fields=["attempts", "last_error"])
-            failed += 1
-        else:
-            pending.sent_at = timezone.now()
-            pending.attempts += 1
-            pending.save(update_fields=["sent_at", "attempts"])
-            sent += 1
+    waiting = PendingEmail.objects.filter(sent_at__isnull=True).order_by("created_at")
+    for pk in list(waiting.values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            pending = PendingEmail.objects.select_for_update(skip_locked=True).filter(pk=pk, sent_at__isnull=True)
+            pending = pending.first()
+            if pending is None:  # sent meanwhile, or being sent by another run
+                continue
+            try:
+                message_of(pending).send()
+            except Exception as error:
+                pending.attempts += 1
+                pending.last_error = str(error)[:1000]
+                pending.save(update_fields=["attempts", "last_error"])
+                failed += 1
+            else:
+                pending.sent_at = timezone.now()
+                pending.attempts += 1
+                pending.save(update_fields=["sent_at", "attempts"])
+                sent += 1
     return sent, failed
 
 

@@ -23,3 +23,26 @@ class PendingEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {self.recipient}"
+
+
+class JobRun(models.Model):
+    """When a scheduled job (config/jobs.py) last ran and next may run: one row per job.
+
+    `manage.py run_jobs` on several machines claims a due job by moving `next_run_at` forward in
+    one conditional UPDATE: one machine only wins each run (core/jobs.py)."""
+
+    name = models.CharField(_("tâche"), max_length=100, primary_key=True)
+    next_run_at = models.DateTimeField(_("prochaine exécution à partir de"))
+    started_at = models.DateTimeField(_("dernier début"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("dernière fin"), null=True, blank=True)
+    host = models.CharField(_("machine"), max_length=255, blank=True)
+    outcome = models.TextField(_("dernier résultat"), blank=True)
+    succeeded = models.BooleanField(_("réussie"), null=True)
+
+    class Meta:
+        verbose_name = _("tâche planifiée")
+        verbose_name_plural = _("tâches planifiées")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from banking.models import BankAccount
 from core.emails import send_email_on_commit
 from core.errors import DomainError
+from core.events import log_event
 from mandates.models import BillingMandate
 from mandates.services import state_of
 from structures.models import Membership
@@ -268,6 +269,7 @@ def _record(*, structure, user, data, content, original_name, source, facturx_xm
             user.notification_email,
             {"invoice": invoice, "structure": structure, "invoice_url": _absolute(invoice)},
         )
+        log_event("invoice.deposited", invoice=invoice.pk, structure=structure.pk, by=user.pk, source=source)
     return invoice
 
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.emails import build_email, deliver, send_email_on_commit
 from core.errors import DomainError, ReasonError
+from core.events import log_event
 from structures.models import Membership
 from twofactor.services import notify
 
@@ -282,6 +283,7 @@ def sign_mandate(mandate, *, user, ip, user_agent):
         if signatory.notification_email != signatory.email:
             # The signed PDF goes to the contact address: the connection address is told too.
             notify(signatory, "mandate_signed", detail=f"{locked.reference} — {locked.structure.raison_sociale}")
+        log_event("mandate.signed", mandate=locked.pk, structure=locked.structure_id, by=user.pk)
     return locked
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from core.emails import send_email_on_commit
 from core.errors import ReasonError
+from core.events import log_event
 from structures import services as structure_services
 
 from .models import SupplierProfile
@@ -75,6 +76,7 @@ def register_supplier(details: AccountDetails, *, send_activation=True):
         )
         if send_activation:
             send_activation_email(user)
+        log_event("supplier.registered", user=user.pk)
     return user
 
 

@@ -46,3 +46,15 @@ def test_it_gives_the_finance_account_an_app_and_recovery_codes_that_open_the_ad
     )
     assert client.post(reverse("twofactor:login_code"), {"code": codes[0]})["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)  # e-mails leave on commit, as in `make demo`
+def test_it_prints_the_credentials_in_one_block_after_any_e_mail(capsys, monkeypatch, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # as in `make demo`
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    call_command("demo_data")
+    out = capsys.readouterr().out
+    block = out[out.index("=" * 79) :]
+    assert "Subject:" in out[: out.index("=" * 79)]  # the security notice, printed before
+    assert "Subject:" not in block and "Content-Type" not in block
+    assert "password: " in block and "recovery codes:" in block

@@ -40,10 +40,19 @@ class Command(BaseCommand):
             Service.objects.get_or_create(
                 code=code, defaults={"name": name, "engagement_required": engagement_required}
             )
+        key_line, codes = self._second_factor(staff)
+        # Printed last, in one block: the security notices e-mailed above (printed on the console
+        # in the demo) must not split the credentials.
+        rule = "=" * 79
+        self.stdout.write(rule)
         self.stdout.write(
             self.style.SUCCESS(f"Finance staff account: {DEMO_STAFF_EMAIL} / password: {shown}  →  /admin/")
         )
-        self._second_factor(staff)
+        self.stdout.write(key_line)
+        self.stdout.write("Second factor at login: the app's code, or one of these single-use recovery codes:")
+        self.stdout.write("  " + "  ".join(codes))
+        self.stdout.write("Suppliers' login codes are e-mailed: with DJANGO_DEBUG they are printed in this terminal.")
+        self.stdout.write(rule)
 
     def _second_factor(self, staff):
         """The admin asks staff for an authenticator app's code after the password. For the demo:
@@ -57,7 +66,4 @@ class Command(BaseCommand):
             key = services.new_totp_key()
             codes = services.enable_authenticator(staff, key, step=0)
             key_line = f"Authenticator app key (type it by hand, time-based): {services.manual_key(key)}"
-        self.stdout.write(key_line)
-        self.stdout.write("Second factor at login: the app's code, or one of these single-use recovery codes:")
-        self.stdout.write("  " + "  ".join(codes))
-        self.stdout.write("Suppliers' login codes are e-mailed: with DJANGO_DEBUG they are printed in this terminal.")
+        return key_line, codes
