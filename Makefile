@@ -33,6 +33,8 @@ demo: install
 	@echo; echo "== The demo's finance staff account (the e-mails are printed below, once the server runs):"
 	$(DEMO_ENV) $(PY) manage.py demo_data
 	@echo
+	@echo "== The scheduled jobs run beside the server (invoices to Chorus Pro and their statuses, e-mails to retry…)"
+	$(DEMO_ENV) $(PY) manage.py run_jobs --tick 10 & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # axe-core for the browser tests (tests/e2e); the browser itself is Debian's chromium.

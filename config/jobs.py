@@ -7,11 +7,13 @@ conditional UPDATE, or `select_for_update(skip_locked=True)` on the rows it work
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.management import call_command
 
 from core.emails import retry_pending_emails
 from core.jobs import Job
 from core.storage import purge_wizard_files
+from invoices.transmission import follow_transmitted, refresh_city_services, transmit_due
 from mandates.services import expire_mandates
 from twofactor.services import purge_used_codes
 
@@ -27,4 +29,8 @@ JOBS = [
     Job("purge_wizard_files", every=timedelta(days=1), run=purge_wizard_files),
     Job("purge_used_codes", every=timedelta(days=1), run=purge_used_codes),
     Job("clear_sessions", every=timedelta(days=1), run=clear_expired_sessions),
+    # Chorus Pro (invoices/transmission.py): invoices out, their statuses back, the city's services.
+    Job("transmit_invoices", every=timedelta(minutes=1), run=transmit_due),
+    Job("follow_invoices", every=timedelta(seconds=settings.CHORUS_FOLLOW_SECONDS), run=follow_transmitted),
+    Job("refresh_city_services", every=timedelta(days=1), run=refresh_city_services),
 ]

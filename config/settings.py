@@ -313,6 +313,9 @@ CHORUS_RETRY_BACKOFF = env.float("CHORUS_RETRY_BACKOFF", default=0.5)
 CHORUS_CITY_SIRET = env.str("CHORUS_CITY_SIRET", default=CITY_SIRET)
 # The stub moves an invoice one status further every so many seconds.
 CHORUS_STUB_STEP_SECONDS = env.int("CHORUS_STUB_STEP_SECONDS", default=60)
+# How often the transmitted invoices' statuses are asked (invoices/transmission.py): every minute
+# for the stub (its statuses move each minute), every 15 for the real portal (a few a day).
+CHORUS_FOLLOW_SECONDS = env.int("CHORUS_FOLLOW_SECONDS", default=60 if CHORUS_BACKEND == "stub" else 15 * 60)
 # --- end of Chorus Pro (chorus/) ---
 
 # --- Production (README « Mise en production »): static files, shared cache and files, logs ---

@@ -20,12 +20,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from chorus.portal import PortalError
 from structures.admin import identifier_search
 from structures.csv_export import csv_bytes
 from structures.models import Structure
 
-from . import services
-from .models import Invoice, InvoiceStatusChange, Service, SupportingDocument
+from . import services, transmission
+from .models import Invoice, InvoiceStatusChange, Service, SupportingDocument, portal_status_label
 
 Status = Invoice.Status
 
@@ -45,12 +46,44 @@ BUTTON_LABELS = {
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
+    change_list_template = "admin/invoices/service/change_list.html"
     list_display = ["code", "name", "engagement_required", "is_active"]
     list_filter = ["engagement_required", "is_active"]
     search_fields = ["code", "name"]
 
     def has_delete_permission(self, request, obj=None):
         return False  # invoices point at it: untick « proposé aux fournisseurs » instead
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "actualiser/",
+                self.admin_site.admin_view(self.refresh_view),
+                name="{}_{}_refresh".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def refresh_view(self, request):
+        """« Actualiser depuis Chorus Pro » (POST): the services as the portal lists them."""
+        changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        if request.method != "POST" or not self.has_change_permission(request):
+            raise PermissionDenied
+        try:
+            counts = transmission.refresh_city_services()
+        except PortalError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _(
+                    "Services actualisés depuis Chorus Pro : %(added)s ajouté(s), %(updated)s modifié(s), "
+                    "%(closed)s fermé(s)."
+                )
+                % {"added": counts.added, "updated": counts.updated, "closed": counts.closed},
+            )
+        return HttpResponseRedirect(changelist)
 
 
 class StatusChangeForm(forms.Form):
@@ -84,7 +117,19 @@ class ReadOnlyInline(admin.TabularInline):
 
 class StatusChangeInline(ReadOnlyInline):
     model = InvoiceStatusChange
-    fields = readonly_fields = ["changed_at", "from_status", "to_status", "changed_by", "comment"]
+    fields = readonly_fields = [
+        "changed_at",
+        "from_status",
+        "to_status",
+        "portal_label",
+        "source",
+        "changed_by",
+        "comment",
+    ]
+
+    @admin.display(description=_("statut sur Chorus Pro"))
+    def portal_label(self, obj):
+        return portal_status_label(obj.portal_status) if obj.source == obj.Source.PORTAL else "—"
 
 
 class SupportingDocumentInline(ReadOnlyInline):
@@ -119,6 +164,21 @@ FIELDSETS = [
         },
     ),
     (_("Fichier"), {"fields": ["file_link", "original_name", "sha256", "deposited_by", "deposited_at"]}),
+    (
+        _("Chorus Pro"),
+        {
+            "fields": [
+                "transmission",
+                "portal_invoice_id",
+                "portal_status_display",
+                "portal_status_at",
+                "transmitted_at",
+                "transmission_attempts",
+                "transmission_error",
+                "transmission_next_at",
+            ]
+        },
+    ),
     (_("Factur-X"), {"fields": ["facturx_profile", "facturx_xml_display"]}),
 ]
 
@@ -158,11 +218,12 @@ class InvoiceAdmin(admin.ModelAdmin):
         "amount_incl_tax",
         "service",
         "status",
+        "transmission",
         "source",
         "deposited_at",
         "file_link",
     ]
-    list_filter = ["status", "service", StructureFilter, "source"]
+    list_filter = ["status", "transmission", "service", StructureFilter, "source"]
     list_select_related = ["structure", "service"]
     search_fields = ["number", "engagement_number", "structure__raison_sociale", "structure__identifier"]
     fieldsets = FIELDSETS
@@ -207,6 +268,10 @@ class InvoiceAdmin(admin.ModelAdmin):
             '<a href="{}" target="_blank" rel="noopener">{}</a>', reverse("invoices:download", args=[obj.pk]), _("PDF")
         )
 
+    @admin.display(description=_("statut sur Chorus Pro"))
+    def portal_status_display(self, obj):
+        return portal_status_label(obj.portal_status) if obj.portal_status else "—"
+
     @admin.display(description=_("XML Factur-X"))
     def facturx_xml_display(self, obj):
         if not obj.facturx_xml:
@@ -225,6 +290,11 @@ class InvoiceAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.change_status_view),
                 name="{}_{}_change_status".format(*info),
             ),
+            path(
+                "<path:object_id>/transmettre/",
+                self.admin_site.admin_view(self.transmit_again_view),
+                name="{}_{}_transmit_again".format(*info),
+            ),
             *super().get_urls(),
         ]
 
@@ -233,8 +303,27 @@ class InvoiceAdmin(admin.ModelAdmin):
         invoice = self.get_object(request, unquote(object_id))
         if invoice is not None and self.has_process_permission(request):
             transitions = [(to, BUTTON_LABELS[to]) for to in services.allowed_transitions(invoice)]
-        extra_context = {**(extra_context or {}), "transitions": transitions}
+        can_transmit_again = (
+            invoice is not None
+            and invoice.transmission == Invoice.Transmission.REFUSED
+            and self.has_process_permission(request)
+        )
+        extra_context = {**(extra_context or {}), "transitions": transitions, "can_transmit_again": can_transmit_again}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def transmit_again_view(self, request, object_id):
+        """« Transmettre de nouveau à Chorus Pro » (POST), once what the portal refused is fixed."""
+        if request.method != "POST" or not self.has_process_permission(request):
+            raise PermissionDenied
+        invoice = self.get_object(request, unquote(object_id))
+        if invoice is None:
+            raise Http404
+        if transmission.transmit_again(invoice, by=request.user):
+            self.log_change(request, invoice, str(_("À transmettre de nouveau à Chorus Pro.")))
+            self.message_user(request, _("La facture sera transmise de nouveau à Chorus Pro dans quelques minutes."))
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[invoice.pk])
+        )
 
     def change_status_view(self, request, object_id, to):
         if not self.has_process_permission(request):
@@ -256,7 +345,10 @@ class InvoiceAdmin(admin.ModelAdmin):
                 self.log_change(request, invoice, str(_("Statut : %(status)s.") % {"status": Status(to).label}))
                 self.message_user(
                     request,
-                    _("%(invoice)s : %(status)s. Le fournisseur en est informé par courriel.")
+                    _(
+                        "%(invoice)s : %(status)s (changement manuel, noté comme tel dans l'historique). "
+                        "Le fournisseur en est informé par courriel."
+                    )
                     % {"invoice": invoice, "status": Status(to).label},
                 )
             return HttpResponseRedirect(change_url)

@@ -8,7 +8,11 @@ status may follow which; finance staff make every change but « Complétée »):
     suspendue (documents asked) → complétée, when the supplier adds them; processing goes on
 
 Every change, the deposit included, is a row of InvoiceStatusChange (who, when, from, to,
-comment): the supplier's invoice page and the admin show that history.
+comment, and where it came from): the supplier's invoice page and the admin show that history.
+
+Each invoice is transmitted to Chorus Pro, the national portal (invoices/transmission.py, run by
+the scheduled jobs): « À transmettre » until the portal numbers it (`portal_invoice_id`), then
+the portal's statuses come back (`portal_status`); they are what the supplier reads.
 """
 
 import uuid
@@ -19,6 +23,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from chorus.portal import PortalStatus, status_label
 from core.storage import get_private_storage
 
 PROCESS_PERMISSION = "invoices.process_invoice"
@@ -126,6 +131,33 @@ class Invoice(models.Model):
         _("déposée le"), help_text=_("Le délai de paiement court à partir de ce moment.")
     )
 
+    # Its transmission to Chorus Pro (invoices/transmission.py).
+    class Transmission(models.TextChoices):
+        PENDING = "a_transmettre", _("À transmettre à Chorus Pro")
+        TRANSMITTED = "transmise", _("Transmise à Chorus Pro")
+        REFUSED = "refusee", _("Refusée par Chorus Pro : à reprendre par les services de la Ville")
+
+    transmission = models.CharField(
+        _("transmission à Chorus Pro"), max_length=20, choices=Transmission.choices, default=Transmission.PENDING
+    )
+    transmission_attempts = models.PositiveIntegerField(_("tentatives de transmission"), default=0)
+    transmission_error = models.TextField(_("dernière erreur de transmission"), blank=True)
+    transmission_next_at = models.DateTimeField(_("prochaine tentative"), null=True, blank=True)
+    # Set before the submission leaves: if no answer came back, the next attempt looks the invoice
+    # up on the portal by its number before submitting it again (never twice).
+    transmission_sent_at = models.DateTimeField(_("soumission envoyée le"), null=True, blank=True)
+    # Held by the job runner transmitting it (two runners never transmit the same invoice).
+    transmission_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    transmitted_at = models.DateTimeField(_("transmise le"), null=True, blank=True)
+    portal_piece_id = models.PositiveBigIntegerField(_("pièce jointe sur Chorus Pro"), null=True, blank=True)
+    portal_invoice_id = models.PositiveBigIntegerField(
+        _("identifiant Chorus Pro"), null=True, blank=True, unique=True, help_text=_("identifiantFactureCPP")
+    )
+    portal_status = models.CharField(_("statut sur Chorus Pro"), max_length=40, blank=True)
+    portal_status_at = models.DateTimeField(_("statut sur Chorus Pro depuis"), null=True, blank=True)
+    portal_checked_at = models.DateTimeField(_("statut demandé à Chorus Pro le"), null=True, blank=True)
+    portal_final = models.BooleanField(_("statut final sur Chorus Pro"), default=False)
+
     class Meta:
         verbose_name = _("facture")
         verbose_name_plural = _("factures")
@@ -150,6 +182,9 @@ class Invoice(models.Model):
             # (InvoiceAdmin.get_search_results); the unique constraint leads with the structure.
             models.Index(Upper("number"), name="invoice_number_upper_idx"),
             models.Index(Upper("engagement_number"), name="invoice_engagement_upper_idx"),
+            # The jobs: what waits for its transmission, what waits for news from the portal.
+            models.Index(fields=["transmission", "transmission_next_at"], name="invoice_transmission_idx"),
+            models.Index(fields=["portal_final", "portal_checked_at"], name="invoice_portal_follow_idx"),
         ]
 
     def __str__(self):
@@ -171,9 +206,34 @@ class Invoice(models.Model):
     def is_in_payment(self):
         return self.status == self.Status.PAYMENT
 
+    @property
+    def is_transmitted(self):
+        return self.transmission == self.Transmission.TRANSMITTED
+
+    @property
+    def shown_status(self):
+        """What the supplier reads: the portal's status once transmitted, else the city's own."""
+        if self.transmission != self.Transmission.TRANSMITTED:
+            return self.get_status_display()
+        return portal_status_label(self.portal_status)
+
+
+def portal_status_label(code):
+    """A status of Chorus Pro as the supplier reads it (its first one: « Transmise à Chorus Pro »)."""
+    if code in ("", PortalStatus.DEPOSEE):
+        return str(Invoice.Transmission.TRANSMITTED.label)
+    return status_label(code)
+
 
 class InvoiceStatusChange(models.Model):
-    """One line of an invoice's history: its deposit (from "") or a change of status."""
+    """One line of an invoice's history: its deposit (from ""), a change made by finance staff
+    (« changement manuel »), by the supplier (« Complétée »), or one Chorus Pro made."""
+
+    class Source(models.TextChoices):
+        DEPOSIT = "depot", _("Dépôt")
+        STAFF = "manuel", _("Changement manuel par les services de la Ville")
+        SUPPLIER = "fournisseur", _("Fournisseur")
+        PORTAL = "chorus_pro", _("Chorus Pro")
 
     invoice = models.ForeignKey(
         Invoice, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("facture")
@@ -190,6 +250,9 @@ class InvoiceStatusChange(models.Model):
         verbose_name=_("par"),
     )
     comment = models.TextField(_("commentaire"), max_length=1000, blank=True)
+    source = models.CharField(_("origine"), max_length=20, choices=Source.choices, default=Source.STAFF)
+    # The portal's own status, for a change that came from Chorus Pro.
+    portal_status = models.CharField(_("statut sur Chorus Pro"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("changement de statut")
@@ -198,6 +261,23 @@ class InvoiceStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
+
+    @property
+    def is_manual(self):
+        return self.source == self.Source.STAFF
+
+    @property
+    def is_from_portal(self):
+        return self.source == self.Source.PORTAL
+
+    @property
+    def shown_status(self):
+        """The status this line says, as the supplier reads it: the portal's, or from → to."""
+        if self.source == self.Source.PORTAL:
+            return portal_status_label(self.portal_status)
+        if self.from_status:
+            return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+        return self.get_to_status_display()
 
 
 class SupportingDocument(models.Model):

@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from banking.models import BankAccount
@@ -257,7 +257,12 @@ def _record(*, structure, user, data, content, original_name, source, facturx_xm
             with transaction.atomic():
                 invoice.save()
                 InvoiceStatusChange.objects.create(
-                    invoice=invoice, from_status="", to_status=invoice.status, changed_at=now, changed_by=user
+                    invoice=invoice,
+                    from_status="",
+                    to_status=invoice.status,
+                    changed_at=now,
+                    changed_by=user,
+                    source=InvoiceStatusChange.Source.DEPOSIT,
                 )
         except BaseException as error:
             invoice.file.storage.delete(invoice.file.name)
@@ -356,7 +361,7 @@ def change_status(invoice, to, *, by, comment=""):
         locked = _lock(invoice)
         if to not in TRANSITIONS[locked.status]:
             raise InvoiceStateError(locked.get_status_display())
-        _move(locked, to, by=by, comment=comment)
+        _move(locked, to, by=by, comment=comment, source=InvoiceStatusChange.Source.STAFF)
     return locked
 
 
@@ -382,7 +387,13 @@ def complete_invoice(invoice, *, by, documents, comment=""):
                 document.file.save(name, uploaded, save=False)
                 stored.append(document.file)
                 document.save()
-            _move(locked, Status.COMPLETED, by=by, comment=(comment or "").strip())
+            _move(
+                locked,
+                Status.COMPLETED,
+                by=by,
+                comment=(comment or "").strip(),
+                source=InvoiceStatusChange.Source.SUPPLIER,
+            )
         except BaseException:
             for stored_file in stored:
                 stored_file.storage.delete(stored_file.name)
@@ -395,7 +406,7 @@ def _lock(invoice):
     return Invoice.objects.select_for_update(of=("self",)).select_related("structure").get(pk=invoice.pk)
 
 
-def _move(invoice, to, *, by, comment):
+def _move(invoice, to, *, by, comment, source):
     previous = invoice.status
     invoice.status = to
     invoice.status_changed_at = timezone.now()
@@ -411,29 +422,39 @@ def _move(invoice, to, *, by, comment):
         changed_at=invoice.status_changed_at,
         changed_by=by,
         comment=comment,
+        source=source,
     )
-    recipient = _supplier_contact(invoice)
-    if recipient:
+    tell_supplier(invoice, previous=Status(previous).label, current=Status(to).label, comment=comment)
+
+
+def tell_supplier(invoice, *, previous, current, comment):
+    """E-mail the change of an invoice's status to who deposited it (after commit)."""
+    supplier = _supplier(invoice)
+    if supplier is not None:
+        # In the supplier's language, not in that of whoever changed it.
+        with translation.override(supplier.language):
+            previous, current = str(previous), str(current)
         send_email_on_commit(
             "invoice_status_changed",
-            recipient,
+            supplier.notification_email,
             {
                 "invoice": invoice,
                 "structure": invoice.structure,
-                "previous": Status(previous).label,
-                "current": Status(to).label,
+                "previous": previous,
+                "current": current,
                 "comment": comment,
                 "invoice_url": _absolute(invoice),
             },
+            language=supplier.language,
         )
 
 
-def _supplier_contact(invoice):
+def _supplier(invoice):
     """Who deposited the invoice, else the structure's main manager (the depositor may have left)."""
     user = invoice.deposited_by
     if user is None or not user.is_active:
         user = invoice.structure.main_manager
-    return user.notification_email if user else None
+    return user
 
 
 # What the supplier's pages and the connected home show

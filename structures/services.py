@@ -3,12 +3,14 @@
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from chorus import portal
 from core.emails import send_email_on_commit
 from core.errors import DomainError
 from twofactor.services import notify
@@ -321,6 +323,27 @@ def look_up_siret(siret):
         is_open=establishment.is_open,
         is_public=establishment.is_public,
     )
+
+
+# The national portal
+
+
+PORTAL_ANSWER_SECONDS = 15 * 60
+
+
+def on_portal(siret):
+    """Whether Chorus Pro has a structure with this SIRET already: True, False, or None when the
+    portal cannot tell now (it never blocks anything: the page says so or says nothing)."""
+    key = f"chorus:structure:v1:{siret}"
+    known = cache.get(key)
+    if known is not None:
+        return known
+    try:
+        found = portal.find_structure(siret) is not None
+    except portal.PortalError:
+        return None
+    cache.set(key, found, PORTAL_ANSWER_SECONDS)
+    return found
 
 
 # Search

@@ -43,6 +43,12 @@ class WizardDirectory:
         return answer
 
 
+def new_structure_context(form):
+    """Once the directory's values are shown: whether the structure is on Chorus Pro already."""
+    siret = form["verified"].value()
+    return {"on_portal": services.on_portal(siret) if siret else None}
+
+
 class StructureStage(Stage):
     key = "structure"
     number = 2
@@ -102,7 +108,7 @@ class StructureStage(Stage):
     def context(self, step, form, journey):
         if step == SEARCH_STEP:
             return {"search": form.search_outcome(), "export_query": form.export_query()}
-        return {}
+        return new_structure_context(form)
 
     def facts(self, journey):
         if not self.creates_structure(journey):

@@ -16,6 +16,7 @@ from . import services
 from .csv_export import csv_bytes
 from .forms import JOIN_EXISTING, HandOverForm, NewStructureForm, RefusalForm, StructureSearchForm
 from .models import AttachmentRequest, Structure
+from .stage import new_structure_context
 
 
 @login_required
@@ -100,7 +101,7 @@ def new_structure(request):
         if request.GET.get("siret"):
             initial = {"has_siret": NewStructureForm.HAS_SIRET, "identifier": request.GET["siret"][:20]}
         form = NewStructureForm(initial=initial)
-    return render(request, "structures/new_structure.html", {"form": form})
+    return render(request, "structures/new_structure.html", {"form": form, **new_structure_context(form)})
 
 
 def export_search(request):

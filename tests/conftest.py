@@ -1,6 +1,10 @@
+import datetime
+
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
+from chorus import stub
 from tests.clients import VerifiedClient
 from tests.onboarding.factories import UserFactory
 from tests.structures.factories import MainManagerFactory
@@ -82,3 +86,34 @@ def finance(db):
     user = UserFactory(is_staff=True, email="agent.finances@grenoble.fr", first_name="Paul", last_name="Agent")
     user.groups.add(Group.objects.get(name="Finance"))
     return user
+
+
+# The national portal (chorus/): its in-process stub, and a clock that moves without sleeping.
+
+
+@pytest.fixture
+def stub_portal(settings, db):
+    settings.CHORUS_BACKEND = "stub"
+    settings.CHORUS_CITY_SIRET = "21380185500015"
+    settings.CHORUS_STUB_STEP_SECONDS = 60
+    return settings
+
+
+class Clock:
+    """The stub's clock, moved by hand: time passes without sleeping."""
+
+    def __init__(self, start):
+        self.current = start
+
+    def __call__(self):
+        return self.current
+
+    def advance(self, **delta):
+        self.current += datetime.timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    moment = Clock(timezone.make_aware(datetime.datetime(2026, 3, 2, 9, 0)))
+    monkeypatch.setattr(stub, "now", moment)
+    return moment

@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 import responses
-from django.utils import timezone
 
-from chorus import piste, portal, stub
+from chorus import piste, portal
 from chorus.portal import InvoiceSubmission
 
 ANSWERS = Path(__file__).resolve().parent / "answers"
@@ -21,34 +20,6 @@ SUPPLIER_ID_CPP = 26302958
 def answer(name):
     """A recorded answer body from tests/chorus/answers/."""
     return json.loads((ANSWERS / name).read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def stub_portal(settings, db):
-    settings.CHORUS_BACKEND = "stub"
-    settings.CHORUS_CITY_SIRET = CITY_SIRET
-    settings.CHORUS_STUB_STEP_SECONDS = 60
-    return settings
-
-
-class Clock:
-    """The stub's clock, moved by hand: time passes without sleeping."""
-
-    def __init__(self, start):
-        self.current = start
-
-    def __call__(self):
-        return self.current
-
-    def advance(self, **delta):
-        self.current += datetime.timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    moment = Clock(timezone.make_aware(datetime.datetime(2026, 3, 2, 9, 0)))
-    monkeypatch.setattr(stub, "now", moment)
-    return moment
 
 
 def make_submission(**changes):

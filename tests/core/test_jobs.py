@@ -35,13 +35,16 @@ class Counter:
         return self.calls
 
 
-def test_it_lists_the_five_jobs_of_the_readme_with_their_periods():
+def test_it_lists_the_jobs_of_the_readme_with_their_periods():
     assert {job.name: job.every for job in JOBS} == {
         "retry_emails": timedelta(minutes=5),
         "expire_mandates": timedelta(days=1),
         "purge_wizard_files": timedelta(days=1),
         "purge_used_codes": timedelta(days=1),
         "clear_sessions": timedelta(days=1),
+        "transmit_invoices": timedelta(minutes=1),
+        "follow_invoices": timedelta(minutes=1),  # the stub's statuses move each minute
+        "refresh_city_services": timedelta(days=1),
     }
 
 

@@ -51,7 +51,11 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     def history(invoice, create, extracted, **kwargs):
         if create:
             invoice.status_changes.create(
-                from_status="", to_status="deposee", changed_at=invoice.deposited_at, changed_by=invoice.deposited_by
+                from_status="",
+                to_status="deposee",
+                changed_at=invoice.deposited_at,
+                changed_by=invoice.deposited_by,
+                source="depot",
             )
 
 

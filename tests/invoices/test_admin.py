@@ -72,7 +72,8 @@ def test_it_takes_an_invoice_through_every_status_with_the_supplier_told_each_ti
         "Service fait → Mandatée",
         "Mandatée → Mise en paiement",
     ):
-        assert f'<td data-label="Statut">{line}</td>' in html
+        # Made by staff, each says it is a manual change.
+        assert f'<td data-label="Statut">{line} <small>(changement manuel)</small></td>' in html
 
 
 def test_it_shows_the_buttons_of_the_allowed_transitions_only(staff, invoice):

@@ -73,8 +73,9 @@ def test_it_shows_an_invoice_with_its_history(logged_in, invoice, finance, djang
     assert "<h2>Pièces demandées</h2>\n    <p>Le bon de livraison signé.</p>" in html
     assert '<td data-label="Statut">Déposée</td>' in html
     assert '<td data-label="Par">Claire Martin</td>' in html
-    assert '<td data-label="Statut">Déposée → Mise à disposition</td>' in html
-    assert '<td data-label="Statut">Mise à disposition → Suspendue</td>' in html
+    manual = "<small>(changement manuel)</small>"
+    assert f'<td data-label="Statut">Déposée → Mise à disposition {manual}</td>' in html
+    assert f'<td data-label="Statut">Mise à disposition → Suspendue {manual}</td>' in html
     assert html.count('<td data-label="Par">Services financiers de la Ville</td>') == 2
     assert f'href="{reverse("invoices:download", args=[invoice.pk])}"' in html
 

@@ -615,6 +615,10 @@ class Command(BaseCommand):
                         rejection_reason=rng.choice(INVOICE_REJECTIONS) if status == Status.REJECTED else "",
                         deposited_by_id=user.pk,
                         deposited_at=deposited,
+                        # Invoices of the past: the jobs neither transmit nor follow them.
+                        transmission=Invoice.Transmission.TRANSMITTED,
+                        transmitted_at=deposited,
+                        portal_final=True,
                     )
                 )
         if invoices:
@@ -632,23 +636,24 @@ class Command(BaseCommand):
         Status = Invoice.Status
         invoice = Invoice._meta.db_table
         change = InvoiceStatusChange._meta.db_table
-        columns = "invoice_id, from_status, to_status, changed_at, changed_by_id, comment"
+        columns = "invoice_id, from_status, to_status, changed_at, changed_by_id, comment, source, portal_status"
         previous = " ".join("WHEN %s THEN %s" for _limit, _status, before in INVOICE_STATUSES if before)
         previous_params = [value for _limit, status, before in INVOICE_STATUSES if before for value in (status, before)]
         # Only the models' table names and fixed text go into the SQL; every value is a parameter.
         deposits = (
             f"INSERT INTO {change} ({columns}) "  # nosec B608
-            f"SELECT id, '', %s, deposited_at, deposited_by_id, '' FROM {invoice} WHERE id >= %s"
+            f"SELECT id, '', %s, deposited_at, deposited_by_id, '', %s, '' FROM {invoice} WHERE id >= %s"
         )
         last_changes = (
             f"INSERT INTO {change} ({columns}) "  # nosec B608
             f"SELECT id, CASE status {previous} END, status, status_changed_at, "
             f"CASE WHEN status = %s THEN deposited_by_id END, "
             f"CASE status WHEN %s THEN rejection_reason WHEN %s THEN CASE WHEN id %% 2 = 0 THEN %s ELSE %s END "
-            f"ELSE '' END FROM {invoice} WHERE id >= %s AND status <> %s"
+            f"ELSE '' END, CASE WHEN status = %s THEN %s ELSE %s END, '' "
+            f"FROM {invoice} WHERE id >= %s AND status <> %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(deposits, [Status.DEPOSITED, first_pk])
+            cursor.execute(deposits, [Status.DEPOSITED, InvoiceStatusChange.Source.DEPOSIT, first_pk])
             cursor.execute(
                 last_changes,
                 [
@@ -657,6 +662,9 @@ class Command(BaseCommand):
                     Status.REJECTED,
                     Status.SUSPENDED,
                     *INVOICE_SUSPENSIONS,
+                    Status.COMPLETED,
+                    InvoiceStatusChange.Source.SUPPLIER,
+                    InvoiceStatusChange.Source.STAFF,
                     first_pk,
                     Status.DEPOSITED,
                 ],
