@@ -2,7 +2,7 @@
 
 Everything is decided from the bytes, never from the file's name or announced content type.
 The file is refused when it is too big (« taille maximale par fichier : 4096 kilo-octets »), not a
-PDF, damaged, encrypted, or when it carries active content that would run on the finance staff's
+PDF, damaged, encrypted, too costly to read, or when it carries active content that would run on the finance staff's
 computers (JavaScript, launch actions, embedded files). Otherwise its text is searched for IBANs
 and compared with the IBAN the supplier typed.
 
@@ -20,7 +20,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from stdnum import iban as stdnum_iban
 
-from core.pdf import PdfRefusals, check_pdf_safety, first_pages_text
+from core.pdf import PdfRefusals, check_pdf_safety
 
 from .iban import bban_length, format_iban, split_iban
 
@@ -33,6 +33,9 @@ MSG_RIB_DAMAGED = _(
 )
 MSG_RIB_TOO_COMPLEX = _(
     "Ce PDF est trop complexe pour un RIB : joignez seulement le RIB, tel que fourni par votre banque."
+)
+MSG_RIB_TOO_COSTLY = _(
+    "Ce PDF est trop complexe pour être lu automatiquement : joignez seulement le RIB, tel que fourni par votre banque."
 )
 MSG_RIB_ENCRYPTED = _(
     "Ce PDF est protégé par un mot de passe : joignez un RIB sans protection, lisible par l'administration."
@@ -74,6 +77,7 @@ RIB_REFUSALS = PdfRefusals(
     not_pdf=MSG_RIB_NOT_PDF,
     damaged=MSG_RIB_DAMAGED,
     too_complex=MSG_RIB_TOO_COMPLEX,
+    too_costly=MSG_RIB_TOO_COSTLY,
     encrypted=MSG_RIB_ENCRYPTED,
     javascript=MSG_RIB_JAVASCRIPT,
     launch=MSG_RIB_LAUNCH,
@@ -90,7 +94,7 @@ def check_rib(uploaded_file, typed_iban=None):
     be read (scanned RIB, or no IBAN typed to compare with).
     """
     pdf = check_pdf_safety(uploaded_file, max_size=MAX_RIB_SIZE, refusals=RIB_REFUSALS)
-    found = find_ibans(first_pages_text(pdf.reader, pdf.page_count))
+    found = find_ibans(pdf.text)
     if typed_iban and found:
         typed = "".join(split_iban(typed_iban))
         if typed not in found:

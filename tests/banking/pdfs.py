@@ -6,6 +6,7 @@ pypdf encrypts one; WeasyPrint renders a realistic RIB, like those banks produce
 """
 
 import io
+import zlib
 from functools import cache
 
 from PIL import Image
@@ -207,6 +208,54 @@ def embedded_file_pdf(place):
             ],
         )
     raise ValueError(place)
+
+
+def content_pdf(content, pages=1):
+    """`pages` pages that all draw the same compressed content stream (Helvetica is /F1)."""
+    builder = PdfBuilder()
+    catalog, pages_tree, font = builder.reserve(), builder.reserve(), builder.reserve()
+    builder.add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>", font)
+    stream = builder.add_stream(b"/Filter /FlateDecode", zlib.compress(content, 9))
+    kids = [
+        builder.add(
+            b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (pages_tree, stream, font)
+        )
+        for _page in range(pages)
+    ]
+    builder.add(
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % kid for kid in kids), len(kids)),
+        pages_tree,
+    )
+    builder.add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_tree, catalog)
+    return builder.build(catalog)
+
+
+def costly_pdf(repeats=1_500_000, pages=5):
+    """The attack that took a worker down: 16 Ko, one compressed content stream that shows « A »
+    `repeats` times (1.5 million operators), drawn by each of `pages` pages."""
+    return content_pdf(b"BT /F1 11 Tf 50 790 Td " + b"(A) Tj " * repeats + b"ET", pages)
+
+
+def drawn_form_pdf(operators, draws):
+    """The RIB, whose page also draws `draws` times a form of `operators` text operators: pypdf
+    parses a form again each time it is drawn."""
+    builder = PdfBuilder()
+    catalog, pages_tree, font = builder.reserve(), builder.reserve(), builder.reserve()
+    builder.add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>", font)
+    form = builder.add_stream(
+        b"/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >>" % font,
+        b"BT /F1 11 Tf " + b"(A) Tj " * (operators - 2) + b"ET",
+    )
+    text = b"BT /F1 11 Tf 14 TL 50 790 Td " + b" ".join(_pdf_string(line) + b" '" for line in rib_lines()) + b" ET "
+    content = builder.add_stream(b"/Filter /FlateDecode", zlib.compress(text + b"/Fm1 Do " * draws))
+    page = builder.add(
+        b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+        b"/Resources << /Font << /F1 %d 0 R >> /XObject << /Fm1 %d 0 R >> >> >>" % (pages_tree, content, font, form)
+    )
+    builder.add(b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % page, pages_tree)
+    builder.add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_tree, catalog)
+    return builder.build(catalog)
 
 
 def encrypted_pdf():

@@ -1,6 +1,7 @@
 import hashlib
 import io
 import json
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -40,6 +41,9 @@ MSG_EMBEDDED_FILE = (
     "Ce PDF contient un fichier joint, refusé pour des raisons de sécurité : joignez un RIB sans pièce jointe."
 )
 MSG_TOO_COMPLEX = "Ce PDF est trop complexe pour un RIB : joignez seulement le RIB, tel que fourni par votre banque."
+MSG_TOO_COSTLY = (
+    "Ce PDF est trop complexe pour être lu automatiquement : joignez seulement le RIB, tel que fourni par votre banque."
+)
 
 
 @pytest.fixture(autouse=True)
@@ -179,6 +183,15 @@ def test_it_refuses_javascript(place):
     error = refusal(pdfs.javascript_pdf(place))
     assert error.messages == [MSG_JAVASCRIPT]
     assert error.code == "rib_javascript"
+
+
+def test_it_refuses_a_rib_too_costly_to_read_in_a_fraction_of_a_second():
+    check_rib(upload(pdfs.rib_pdf()))  # the reader process is started
+    started = time.monotonic()
+    error = refusal(pdfs.costly_pdf())
+    assert error.messages == [MSG_TOO_COSTLY]
+    assert error.code == "rib_too_costly"
+    assert time.monotonic() - started < 3  # 20 to 40 s before
 
 
 @pytest.mark.parametrize("place", ["open_action", "annotation"])

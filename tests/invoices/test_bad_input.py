@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from core.storage import wizard_file_storage
 from invoices.files import MAX_INVOICE_SIZE
 from invoices.models import Invoice
 from tests.banking import pdfs as banking_pdfs
@@ -186,6 +187,12 @@ MSG_SCANNED = (
 )
 
 
+MSG_TOO_COSTLY = (
+    "Ce PDF est trop complexe pour être lu automatiquement : déposez seulement la facture, telle que produite par "
+    "votre logiciel de facturation."
+)
+
+
 @pytest.mark.parametrize(
     "build, message",
     [
@@ -236,6 +243,8 @@ MSG_SCANNED = (
             "déposez la "
             "facture sans autre pièce jointe.",
         ),
+        (banking_pdfs.costly_pdf, MSG_TOO_COSTLY),
+        (lambda: banking_pdfs.drawn_form_pdf(operators=1000, draws=200), MSG_TOO_COSTLY),
     ],
 )
 def test_it_refuses_a_file_with_the_reason(logged_in, build, message):
@@ -243,6 +252,7 @@ def test_it_refuses_a_file_with_the_reason(logged_in, build, message):
     assert response.status_code == 200
     assert message in page(response)
     assert not Invoice.objects.exists()
+    assert not wizard_file_storage.exists("factures") or wizard_file_storage.listdir("factures") == ([], [])
 
 
 def test_it_accepts_a_file_at_the_size_limit(logged_in):

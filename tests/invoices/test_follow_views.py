@@ -144,6 +144,26 @@ def test_it_refuses_documents_that_are_not_safe_pdfs(logged_in, invoice, finance
     assert Invoice.objects.get().status == Status.SUSPENDED
 
 
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (
+            banking_pdfs.costly_pdf,
+            "Ce PDF est trop complexe pour être lu automatiquement : joignez seulement les pièces demandées.",
+        ),
+    ],
+    ids=["too costly"],
+)
+def test_it_refuses_documents_too_costly_to_read_or_reaching_outside(logged_in, invoice, finance, build, message):
+    services.change_status(invoice, Status.SUSPENDED, by=finance, comment="Le bon de livraison signé.")
+    response = logged_in.post(
+        reverse("invoices:complete", args=[invoice.pk]), {"files": [SimpleUploadedFile("bon.pdf", build())]}
+    )
+    assert message in page(response)
+    assert Invoice.objects.get().status == Status.SUSPENDED
+    assert not Invoice.objects.get().documents.exists()
+
+
 def test_it_adds_nothing_to_an_invoice_no_longer_suspended(logged_in, invoice):
     response = logged_in.post(
         reverse("invoices:complete", args=[invoice.pk]),
