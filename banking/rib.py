@@ -2,9 +2,10 @@
 
 Everything is decided from the bytes, never from the file's name or announced content type.
 The file is refused when it is too big (« taille maximale par fichier : 4096 kilo-octets »), not a
-PDF, damaged, encrypted, too costly to read, or when it carries active content that would run on the finance staff's
-computers (JavaScript, launch actions, embedded files). Otherwise its text is searched for IBANs
-and compared with the IBAN the supplier typed.
+PDF, damaged, encrypted, too costly to read, or when it carries active content that would run on
+the finance staff's computers or reach outside (JavaScript, launch and outbound actions, rich
+media, embedded files). Otherwise its text is searched for IBANs and compared with the IBAN the
+supplier typed.
 
 The checks that are not about RIBs are core/pdf.py's, shared with the invoices; this module
 words their refusals for a RIB.
@@ -48,6 +49,14 @@ MSG_RIB_LAUNCH = _(
     "Ce PDF contient une commande qui lance un programme, refusée pour des raisons de sécurité : "
     "joignez le RIB tel que fourni par votre banque."
 )
+MSG_RIB_OUTBOUND_ACTION = _(
+    "Ce PDF contient une action qui envoie des données ou ouvre une adresse ou un fichier extérieurs, refusée "
+    "pour des raisons de sécurité : joignez le RIB tel que fourni par votre banque."
+)
+MSG_RIB_RICH_MEDIA = _(
+    "Ce PDF contient un média interactif (vidéo, animation, 3D), refusé pour des raisons de sécurité : joignez "
+    "le RIB tel que fourni par votre banque."
+)
 MSG_RIB_EMBEDDED_FILE = _(
     "Ce PDF contient un fichier joint, refusé pour des raisons de sécurité : joignez un RIB sans pièce jointe."
 )
@@ -81,6 +90,8 @@ RIB_REFUSALS = PdfRefusals(
     encrypted=MSG_RIB_ENCRYPTED,
     javascript=MSG_RIB_JAVASCRIPT,
     launch=MSG_RIB_LAUNCH,
+    outbound_action=MSG_RIB_OUTBOUND_ACTION,
+    rich_media=MSG_RIB_RICH_MEDIA,
     embedded_file=MSG_RIB_EMBEDDED_FILE,
 )
 

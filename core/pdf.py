@@ -13,10 +13,20 @@ What is refused, by the reason `PdfRefusals` names (tests/core/test_pdf.py build
 - too_complex: more than MAX_PDF_OBJECTS objects.
 - too_costly: reading it would cost more than the limits below (« Ce PDF est trop complexe pour
   être lu… »).
-- javascript: a /JS entry, a /JavaScript action, the document's JavaScript names tree.
+- javascript: JavaScript anywhere: a /JS entry, a /JavaScript action, the document's JavaScript
+  names tree, or a <script> in an XFA form (its /XFA stream, or any stream of its array of
+  name/stream pairs; the streams are decoded and read, not only the dictionaries).
 - launch: an action that starts a program (/Launch).
-- embedded_file: any embedded file, unless the caller allows it by name (a Factur-X invoice
-  carries its XML).
+- outbound_action: an action that sends data out or brings a file in: /SubmitForm, /ImportData,
+  /GoToR (another PDF, maybe on a network share: opening it hands the Windows credentials to
+  that share), /GoToE (a file embedded in this one), an XFA <submit> or <execute>; and /URI when
+  it runs by itself, from the document's /OpenAction or an /AA (« additional actions ») entry,
+  /Next actions included. A link the reader clicks (/URI in an annotation's /A) is allowed: banks
+  print their web address.
+- rich_media: /RichMedia annotations and /RichMediaExecute actions (Flash, video, 3D, which
+  bring their own scripts).
+- embedded_file: any embedded file, unless the caller allows it by name: then exactly one file,
+  named as allowed and not shown as an annotation (a Factur-X invoice carries its XML).
 
 Bounded work. A 16 KB RIB whose one compressed content stream repeated `(A) Tj` 1.5 million
 times, drawn by five pages, kept a web worker busy 20 to 70 s: the limits on the file's size and
@@ -25,7 +35,7 @@ upload is now read in a child process, with two kinds of limits:
 
 - A budget, counted while reading (a precise refusal, in milliseconds): at most
   MAX_PAGES_SCANNED pages read for their text; at most MAX_DECODED_BYTES of decompressed stream
-  data read, all streams together (content streams, forms, the allowed attachment); at most
+  data read, all streams together (content streams, forms, XFA, the allowed attachment); at most
   MAX_OPERATORS content-stream operators. Before pypdf parses a page, every stream its text
   extraction may parse (its /Contents, and the forms it draws, once per drawing, as pypdf parses a
   form each time it is drawn) is decompressed and its operators counted by a regular expression,
@@ -114,6 +124,8 @@ class PdfRefusals:
     encrypted: str
     javascript: str
     launch: str
+    outbound_action: str
+    rich_media: str
     embedded_file: str
 
     def error(self, reason):
@@ -134,8 +146,8 @@ def check_pdf_safety(uploaded_file, *, max_size, refusals, allowed_attachments=(
     """Read a PDF sent by a supplier and refuse it unless it is safe to open; a SafePdf.
 
     Refused, with `refusals`' message, for the reasons listed in the module's docstring.
-    `allowed_attachments` names the files it may embed, each once and nothing else (a Factur-X
-    invoice carries its XML); by default none.
+    `allowed_attachments` names the files it may embed, exactly one of them and nothing else (a
+    Factur-X invoice carries its XML); by default none.
     """
     data = _read_bounded(uploaded_file, max_size, refusals)
     if not data.startswith(b"%PDF-"):
@@ -404,7 +416,7 @@ def _read(data, limits, allowed_attachments):
         raise _Refused("damaged") from None
     if page_count == 0:
         raise _Refused("damaged")
-    if _EMBEDDED_FILE in scan.kinds and scan.only_attachments(allowed_attachments):
+    if _EMBEDDED_FILE in scan.kinds and scan.only_attachment(allowed_attachments):
         scan.kinds.discard(_EMBEDDED_FILE)
         has_attachment = True
         _read_attachments(reader, budget)
@@ -560,9 +572,24 @@ def _read_attachments(reader, budget):
 # --- active content -------------------------------------------------------------------------
 
 
-_JAVASCRIPT, _LAUNCH, _EMBEDDED_FILE = "javascript", "launch", "embedded_file"
+_JAVASCRIPT, _LAUNCH, _OUTBOUND, _RICH_MEDIA, _EMBEDDED_FILE = (
+    "javascript",
+    "launch",
+    "outbound_action",
+    "rich_media",
+    "embedded_file",
+)
 # In this order when a file holds several.
-_REFUSED_KINDS = (_JAVASCRIPT, _LAUNCH, _EMBEDDED_FILE)
+_REFUSED_KINDS = (_JAVASCRIPT, _LAUNCH, _OUTBOUND, _RICH_MEDIA, _EMBEDDED_FILE)
+
+# Actions refused wherever they are, even behind a click.
+_OUTBOUND_ACTIONS = {"/SubmitForm", "/ImportData", "/GoToR", "/GoToE"}
+# In an XFA form (XML): scripts (JavaScript or FormCalc), and what submits or calls out.
+_XFA_SCRIPT = re.compile(rb"<\s*(?:[\w.-]+:)?script\b", re.IGNORECASE)
+_XFA_OUTBOUND = re.compile(rb"<\s*(?:[\w.-]+:)?(?:submit|execute)\b", re.IGNORECASE)
+# /Next chains of automatic actions: longer than this, the rest is not followed (and the file
+# has other problems).
+_MAX_ACTION_CHAIN = 100
 
 
 def _object_references(reader):
@@ -586,15 +613,15 @@ class _Scan:
     embedded_streams: set = field(default_factory=set)
     attachment_annotation: bool = False
 
-    def only_attachments(self, allowed):
-        """Whether every embedded file is one of `allowed` (names), each at most once."""
+    def only_attachment(self, allowed):
+        """Whether the only embedded file is one of `allowed` (names), once."""
         allowed = {name.lower() for name in allowed}
         return bool(
             allowed
             and not self.attachment_annotation
-            and self.attachment_names
+            and len(self.attachment_names) == 1
             and {name.lower() for name in self.attachment_names} <= allowed
-            and len(self.embedded_streams) <= len(allowed)
+            and len(self.embedded_streams) == 1
         )
 
 
@@ -603,8 +630,8 @@ def _active_content(reader, references, budget):
 
     Every object in the cross-reference table is inspected, rather than the places a viewer
     looks (names tree, open action, page and annotation actions, outlines, form fields…): that
-    list is long and easy to get incomplete, while a RIB has few objects. Stream data is not
-    decoded, only the dictionaries.
+    list is long and easy to get incomplete, while a RIB has few objects. Dictionaries are read,
+    and the streams that hold code (XFA forms) decoded.
     """
     scan = _Scan(budget)
     for number, generation in references:
@@ -628,6 +655,18 @@ def _scan_dictionary(dictionary, number, scan):
         scan.kinds.add(_JAVASCRIPT)  # a JavaScript action, or the names tree of document scripts
     if action == "/Launch":
         scan.kinds.add(_LAUNCH)
+    if action in _OUTBOUND_ACTIONS:
+        scan.kinds.add(_OUTBOUND)
+    if action == "/RichMediaExecute" or name("/Subtype") == "/RichMedia" or "/RichMediaContent" in dictionary:
+        scan.kinds.add(_RICH_MEDIA)
+    if "/OpenAction" in dictionary and _opens_an_address(name("/OpenAction")):
+        scan.kinds.add(_OUTBOUND)
+    if "/AA" in dictionary:
+        triggers = name("/AA")
+        if isinstance(triggers, DictionaryObject) and any(_opens_an_address(t) for t in triggers.values()):
+            scan.kinds.add(_OUTBOUND)
+    if "/XFA" in dictionary:
+        _scan_xfa(name("/XFA"), scan)
     if name("/Subtype") == "/FileAttachment":
         scan.kinds.add(_EMBEDDED_FILE)
         scan.attachment_annotation = True
@@ -642,3 +681,35 @@ def _scan_dictionary(dictionary, number, scan):
         streams = name("/EF")
         for value in streams.values() if isinstance(streams, DictionaryObject) else [streams]:
             scan.embedded_streams.add(value.idnum if isinstance(value, IndirectObject) else id(value))
+
+
+def _opens_an_address(action):
+    """Whether an action that runs by itself (or one of its /Next actions) opens a URI."""
+    pending, seen = [action], 0
+    while pending and seen < _MAX_ACTION_CHAIN:
+        action = _resolved(pending.pop())
+        seen += 1
+        if isinstance(action, ArrayObject):
+            pending.extend(action)
+        elif isinstance(action, DictionaryObject):
+            if _resolved(action.get("/S")) == "/URI":
+                return True
+            if "/Next" in action:
+                pending.append(action["/Next"])
+    return False
+
+
+def _scan_xfa(xfa, scan):
+    """An XFA form is XML, in one stream or in an array of (name, stream) pairs: read it."""
+    parts = xfa if isinstance(xfa, ArrayObject) else [xfa]
+    for part in parts:
+        stream = _resolved(part)
+        if not isinstance(stream, StreamObject):
+            continue
+        xml = scan.budget.decode(stream)
+        if b"\x00" in xml:  # UTF-16: the markup's letters are one byte in two
+            xml = xml.replace(b"\x00", b"")
+        if _XFA_SCRIPT.search(xml):
+            scan.kinds.add(_JAVASCRIPT)
+        if _XFA_OUTBOUND.search(xml):
+            scan.kinds.add(_OUTBOUND)

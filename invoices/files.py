@@ -2,9 +2,9 @@
 
 Decided from the bytes, like the RIB (core/pdf.py's checks run first, in a child process with
 bounded work): at most 10 Mo, a PDF, not damaged nor encrypted nor too costly to read, no active
-content. An invoice must also be native text — a scan cannot be read by the city's processing,
-which is Chorus Pro's first cause of rejection — and may embed one file only, its Factur-X XML,
-which must then pass the schema.
+content nor outbound action. An invoice must also be native text — a scan cannot be read by the
+city's processing, which is Chorus Pro's first cause of rejection — and may embed one file only,
+exactly its Factur-X XML, which must then pass the schema.
 """
 
 import hashlib
@@ -50,6 +50,14 @@ INVOICE_REFUSALS = PdfRefusals(
         "Ce PDF contient une commande qui lance un programme, refusée pour des raisons de sécurité : déposez la "
         "facture telle que produite par votre logiciel de facturation."
     ),
+    outbound_action=_(
+        "Ce PDF contient une action qui envoie des données ou ouvre une adresse ou un fichier extérieurs, refusée "
+        "pour des raisons de sécurité : déposez la facture telle que produite par votre logiciel de facturation."
+    ),
+    rich_media=_(
+        "Ce PDF contient un média interactif (vidéo, animation, 3D), refusé pour des raisons de sécurité : déposez "
+        "la facture telle que produite par votre logiciel de facturation."
+    ),
     embedded_file=_(
         "Ce PDF contient un fichier joint autre que le XML Factur-X, refusé pour des raisons de sécurité : déposez "
         "la facture sans autre pièce jointe."
@@ -66,6 +74,11 @@ DOCUMENT_REFUSALS = PdfRefusals(
     encrypted=_("Ce PDF est protégé par un mot de passe : joignez-le sans protection."),
     javascript=_("Ce PDF contient du JavaScript, refusé pour des raisons de sécurité."),
     launch=_("Ce PDF contient une commande qui lance un programme, refusée pour des raisons de sécurité."),
+    outbound_action=_(
+        "Ce PDF contient une action qui envoie des données ou ouvre une adresse ou un fichier extérieurs, refusée "
+        "pour des raisons de sécurité."
+    ),
+    rich_media=_("Ce PDF contient un média interactif (vidéo, animation, 3D), refusé pour des raisons de sécurité."),
     embedded_file=_(
         "Ce PDF contient un fichier joint, refusé pour des raisons de sécurité : joignez-le sans pièce jointe."
     ),

@@ -44,6 +44,14 @@ MSG_TOO_COMPLEX = "Ce PDF est trop complexe pour un RIB : joignez seulement le R
 MSG_TOO_COSTLY = (
     "Ce PDF est trop complexe pour être lu automatiquement : joignez seulement le RIB, tel que fourni par votre banque."
 )
+MSG_OUTBOUND_ACTION = (
+    "Ce PDF contient une action qui envoie des données ou ouvre une adresse ou un fichier extérieurs, refusée pour "
+    "des raisons de sécurité : joignez le RIB tel que fourni par votre banque."
+)
+MSG_RICH_MEDIA = (
+    "Ce PDF contient un média interactif (vidéo, animation, 3D), refusé pour des raisons de sécurité : joignez le "
+    "RIB tel que fourni par votre banque."
+)
 
 
 @pytest.fixture(autouse=True)
@@ -183,6 +191,42 @@ def test_it_refuses_javascript(place):
     error = refusal(pdfs.javascript_pdf(place))
     assert error.messages == [MSG_JAVASCRIPT]
     assert error.code == "rib_javascript"
+
+
+@pytest.mark.parametrize("layout", ["stream", "array"])
+def test_it_refuses_javascript_in_an_xfa_form(layout):
+    error = refusal(pdfs.xfa_pdf(layout=layout))
+    assert error.messages == [MSG_JAVASCRIPT]
+    assert error.code == "rib_javascript"
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "open_action_uri",
+        "page_open_uri",
+        "next_uri",
+        "submit_form",
+        "import_data",
+        "goto_remote",
+        "goto_embedded",
+        "xfa_submit",
+    ],
+)
+def test_it_refuses_an_action_that_sends_data_or_reaches_outside(kind):
+    error = refusal(pdfs.action_pdf(kind))
+    assert error.messages == [MSG_OUTBOUND_ACTION]
+    assert error.code == "rib_outbound_action"
+
+
+def test_it_accepts_a_link_to_the_banks_site_that_the_reader_clicks():
+    assert check_rib(upload(pdfs.link_pdf()), RIB_IBAN).status == RibStatus.IBAN_FOUND
+
+
+def test_it_refuses_rich_media():
+    error = refusal(pdfs.rich_media_pdf())
+    assert error.messages == [MSG_RICH_MEDIA]
+    assert error.code == "rib_rich_media"
 
 
 def test_it_refuses_a_rib_too_costly_to_read_in_a_fraction_of_a_second():

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from core import pdf
 from core.pdf import PdfRefusals, check_pdf_safety
 from tests.banking import pdfs
+from tests.invoices import pdfs as invoice_pdfs
 
 REASONS = [f.name for f in dataclasses.fields(PdfRefusals) if f.name != "prefix"]
 REFUSALS = PdfRefusals(prefix="test", **{reason: reason for reason in REASONS})
@@ -40,9 +41,22 @@ REFUSED = {
     "JavaScript link": (lambda: pdfs.javascript_pdf("annotation"), "javascript"),
     "JavaScript page action": (lambda: pdfs.javascript_pdf("page_open"), "javascript"),
     "JavaScript hidden names": (lambda: pdfs.javascript_pdf("hidden_names"), "javascript"),
+    "XFA script, one stream": (lambda: pdfs.xfa_pdf(layout="stream"), "javascript"),
+    "XFA script, array of streams": (lambda: pdfs.xfa_pdf(layout="array"), "javascript"),
     # Starting a program
     "/Launch at opening": (lambda: pdfs.launch_pdf("open_action"), "launch"),
     "/Launch on a link": (lambda: pdfs.launch_pdf("annotation"), "launch"),
+    # Sending data out, bringing a file in
+    "/URI at opening": (lambda: pdfs.action_pdf("open_action_uri"), "outbound_action"),
+    "/URI when a page opens": (lambda: pdfs.action_pdf("page_open_uri"), "outbound_action"),
+    "/URI next to an opening action": (lambda: pdfs.action_pdf("next_uri"), "outbound_action"),
+    "/SubmitForm": (lambda: pdfs.action_pdf("submit_form"), "outbound_action"),
+    "/ImportData": (lambda: pdfs.action_pdf("import_data"), "outbound_action"),
+    "/GoToR": (lambda: pdfs.action_pdf("goto_remote"), "outbound_action"),
+    "/GoToE": (lambda: pdfs.action_pdf("goto_embedded"), "outbound_action"),
+    "XFA submit": (lambda: pdfs.action_pdf("xfa_submit"), "outbound_action"),
+    # Rich media
+    "/RichMedia": (pdfs.rich_media_pdf, "rich_media"),
     # Embedded files
     "embedded file": (lambda: pdfs.embedded_file_pdf("names"), "embedded_file"),
     "file attachment annotation": (lambda: pdfs.embedded_file_pdf("annotation"), "embedded_file"),
@@ -61,13 +75,33 @@ def test_it_refuses(build, reason):
     "build",
     [
         pdfs.rib_pdf,
+        pdfs.link_pdf,  # the bank's address, opened only by a click
+        lambda: pdfs.xfa_pdf(pdfs.XFA_PLAIN),  # a form without script
         lambda: pdfs.drawn_form_pdf(operators=1000, draws=20),  # a logo drawn on each line
         pdfs.weasyprint_rib_pdf,
     ],
-    ids=["rib", "form drawn 20 times", "WeasyPrint"],
+    ids=["rib", "link clicked", "XFA without script", "form drawn 20 times", "WeasyPrint"],
 )
 def test_it_accepts(build):
     assert "SARL LES ATELIERS DU DRAC" in check(build()).text
+
+
+def test_it_lets_an_invoice_carry_exactly_its_factur_x_xml():
+    allowed = {"allowed_attachments": ["factur-x.xml", "zugferd-invoice.xml"]}
+    assert check(invoice_pdfs.facturx_pdf(invoice_pdfs.OTHER_SIRET), **allowed).has_attachment
+    assert not check(invoice_pdfs.plain_pdf(), **allowed).has_attachment
+    assert refusal(invoice_pdfs.facturx_pdf(invoice_pdfs.OTHER_SIRET)) == "test_embedded_file"
+    two_xml = pdfs.pdf_with_objects(
+        catalog_extra=b"/Names << /EmbeddedFiles {n} 0 R >>",
+        objects=[
+            b"<< /Names [(factur-x.xml) {n+1} 0 R (zugferd-invoice.xml) {n+3} 0 R] >>",
+            b"<< /Type /Filespec /F (factur-x.xml) /EF << /F {n+2} 0 R >> >>",
+            (b"/Type /EmbeddedFile", b"<xml/>"),
+            b"<< /Type /Filespec /F (zugferd-invoice.xml) /EF << /F {n+4} 0 R >> >>",
+            (b"/Type /EmbeddedFile", b"<xml/>"),
+        ],
+    )
+    assert refusal(two_xml, **allowed) == "test_embedded_file"  # each name allowed, but one file only
 
 
 # --- bounded work ----------------------------------------------------------------------------
@@ -100,6 +134,8 @@ def test_it_counts_the_decompressed_bytes_read(monkeypatch):
     # Few operators, many bytes (once decompressed).
     assert refusal(pdfs.content_pdf(text + b"% " + b"x" * 60_000 + b"\n")) == "test_too_costly"
     assert refusal(pdfs.content_pdf(text + b"% " + b"x" * 20_000 + b"\n", pages=3)) == "test_too_costly"
+    xfa = pdfs.xfa_pdf(pdfs.XFA_PLAIN + b"<!-- " + b"x" * 60_000 + b" -->")
+    assert refusal(xfa) == "test_too_costly"
 
 
 def test_it_stops_a_check_over_its_cpu_time(monkeypatch, caplog):
