@@ -19,6 +19,7 @@ from core.emails import send_email_on_commit
 from structures.models import Membership
 
 from .models import REVIEW_PERMISSION, BankAccount
+from .rib import check_holder
 
 Status = BankAccount.Status
 
@@ -62,6 +63,13 @@ def submit_bank_account(*, structure, user, cleaned_data, rib_file, new_structur
             attachment_type=cleaned_data.get("attachment_type") or BankAccount.AttachmentType.BANK_DETAILS,
             rib_check_status=rib_check.status,
             rib_found_ibans=list(rib_check.found_ibans),
+            rib_holder=rib_check.holder,
+            rib_holder_check=check_holder(
+                rib_check.holder,
+                structure=structure,
+                user=user,
+                factor_raison_sociale=cleaned_data.get("factor_raison_sociale") or "",
+            ),
             factor_raison_sociale=cleaned_data.get("factor_raison_sociale") or "",
             factor_country=cleaned_data.get("factor_country") or "",
             factor_identifier=cleaned_data.get("factor_identifier") or "",

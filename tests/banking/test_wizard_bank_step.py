@@ -67,6 +67,19 @@ def test_it_records_pending_bank_details_with_the_rib_and_cleans_the_wizard_file
     assert wizard_files() == []
 
 
+def test_it_records_the_holder_read_in_the_rib_for_finance_staff(client, monkeypatch):
+    checks = counting_rib_checks(monkeypatch)
+    register_with_new_structure(client)
+    assert len(checks) == 1  # the holder travels with the check kept for the wizard's end
+    account = BankAccount.objects.get()
+    # The test RIB's holder is not the directory's « Menuiserie Dauphinoise »: flagged, not refused.
+    assert (account.rib_holder, account.rib_holder_check, account.status) == (
+        "SARL LES ATELIERS DU DRAC",
+        "different",
+        "en_attente",
+    )
+
+
 def test_it_keeps_the_file_between_steps_in_private_temporary_storage(at_bank_step):
     response = post_bank_details(at_bank_step)
     assert response["Location"] == step_url("mandat")
