@@ -74,11 +74,11 @@ import re
 import resource
 import signal
 import socket
-import subprocess  # nosec B404: runs this interpreter on this module, nothing else
+import subprocess  # nosec B404
 import sys
 import threading
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from multiprocessing.connection import Connection
 
 from django.core.exceptions import ValidationError
@@ -132,6 +132,9 @@ class PdfRefusals:
         return ValidationError(getattr(self, reason), code=f"{self.prefix}_{reason}")
 
 
+_REASONS = {refusal.name for refusal in fields(PdfRefusals)} - {"prefix"}
+
+
 @dataclass(frozen=True)
 class SafePdf:
     """A PDF that passed check_pdf_safety: its bytes, and what the child process read in it."""
@@ -154,7 +157,8 @@ def check_pdf_safety(uploaded_file, *, max_size, refusals, allowed_attachments=(
         raise refusals.error("not_pdf")
     answer = _read_in_child(data, _current_limits(), tuple(allowed_attachments))
     if isinstance(answer, str):
-        raise refusals.error(answer)
+        # The child has read hostile bytes: its answer is checked like any input.
+        raise refusals.error(answer if answer in _REASONS else _TOO_COSTLY)
     return SafePdf(data, answer.page_count, answer.text, answer.has_attachment)
 
 
@@ -250,12 +254,15 @@ class _Reader:
         ours, theirs = socket.socketpair()
         with theirs:
             command = f"import sys; sys.path.insert(0, {_PROJECT_ROOT!r}); import core.pdf; core.pdf._serve()"
-            # Trusted arguments only: this interpreter, this command (bandit B603 reviewed).
+            # Trusted arguments only: this interpreter, this command (bandit B404, B603 reviewed).
             self.process = subprocess.Popen(  # nosec B603
                 [sys.executable, "-c", command, str(theirs.fileno())],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
+                # Not in the worker's process group: a Ctrl-C or a signal to the group is for the
+                # worker; the reader leaves when the worker's end of the socket closes.
+                start_new_session=True,
             )
         self.connection = Connection(ours.detach())
         self.owner = os.getpid()
@@ -317,16 +324,18 @@ def _serve():
             data = connection.recv_bytes()
         except EOFError:  # the web worker closed its end, or left
             return
-        connection.send_bytes(_answer_from_child(data, _Limits(**job["limits"]), tuple(job["allowed"])))
+        answer = _answer_from_child(data, _Limits(**job["limits"]), tuple(job["allowed"]), connection)
+        connection.send_bytes(answer)
 
 
-def _answer_from_child(data, limits, allowed_attachments):
+def _answer_from_child(data, limits, allowed_attachments, reader_connection):
     receiver, sender = multiprocessing.Pipe(duplex=False)
     pid = os.fork()
     if pid == 0:  # the child: limited, then reads; it never returns into the reader's loop
         status = 1
         try:
             receiver.close()
+            reader_connection.close()  # only the reader talks to the web worker
             _limit_resources(limits)
             sender.send_bytes(_child_answer(data, limits, allowed_attachments))
             status = 0
@@ -360,7 +369,7 @@ def _child_answer(data, limits, allowed_attachments):
         return json.dumps({"reason": refusal.reason}).encode()
     except (MemoryError, LimitReachedError):
         return json.dumps({"reason": _TOO_COSTLY}).encode()
-    return json.dumps(asdict(reading)).encode()
+    return json.dumps(asdict(reading), ensure_ascii=False).encode()
 
 
 def _limit_resources(limits):

@@ -180,6 +180,11 @@ def test_the_web_worker_never_parses_the_upload(monkeypatch):
     assert check(pdfs.rib_pdf()).page_count == 1
 
 
+def test_it_takes_the_childs_answer_as_untrusted_input(monkeypatch):
+    monkeypatch.setattr(pdf, "_read_in_child", lambda *args: "prefix")  # not a reason
+    assert refusal(pdfs.rib_pdf()) == "test_too_costly"
+
+
 def test_it_replaces_a_reader_process_that_died():
     check(pdfs.rib_pdf())
     (reader,) = [reader for reader in pdf._idle_readers if reader.usable()]
