@@ -54,10 +54,12 @@ interpreter per file (100 to 200 ms, before any work). Each web worker starts, o
 a reader process (`python -c`, importing this module and nothing else: no settings, no database,
 no thread); the reader forks one child per file from that clean, single-threaded state (about
 10 ms), and answers in JSON (never pickle: the child has read hostile bytes). A worker checking
-two files at once starts a second reader; idle readers are kept for the next files (about 25 Mo
+two files at once starts a second reader; idle readers are kept for the next files (about 30 Mo
 each) and leave with their worker. Refusals are worded in the web worker, in the request's
 language. (multiprocessing's fork server would do the forking, but makes every child import the
-main script again: gunicorn's, or a benchmark's with WeasyPrint, 1 s per file.)
+main script again: gunicorn's, or a benchmark's with WeasyPrint, 1 s per file.) The first PDF
+of a worker also pays its reader's start, about 0.2 s. `sys.executable` must be the Python
+interpreter: true under gunicorn, runserver and pytest; not under an embedding server (uWSGI).
 
 The web worker never parses the upload with pypdf: only the child does. invoices/files.py pulls
 a Factur-X's XML out with the factur-x library afterwards: work the child has just done, within
