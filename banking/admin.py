@@ -4,6 +4,10 @@ The admin only shows: every change goes through banking/services.py (buttons « 
 « Rejeter (motif) » on the change page, and the same as bulk actions), so the anti-fraud rule,
 the e-mails and the history are the same as everywhere else. Staff without the review
 permission may look (if given the view permission) but see IBANs masked and cannot decide.
+
+« Titulaire du RIB » (conforme / différent / illisible) sets the holder's name read in the RIB
+beside the structure's: the first person to register a SIRET becomes its main manager, and this
+review is the city's check. Pending details whose holder differs are flagged in the list.
 """
 
 import re
@@ -17,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Value, When
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +35,7 @@ from structures.admin import identifier_search
 from . import services
 from .iban import format_iban, mask_iban
 from .models import REVIEW_PERMISSION, BankAccount
+from .rib import RibHolderCheck, holder_names
 
 Status = BankAccount.Status
 IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}")
@@ -64,7 +70,20 @@ FIELDSETS = [
         _("Coordonnées bancaires"),
         {"fields": ["account_name", "account_type", "country_code", "iban_masked_display", "bic"]},
     ),
-    (_("RIB"), {"fields": ["rib_link", "attachment_type", "rib_check_status", "found_ibans_masked_display"]}),
+    (
+        _("RIB"),
+        {
+            "fields": [
+                "rib_link",
+                "attachment_type",
+                "rib_check_status",
+                "found_ibans_masked_display",
+                "rib_holder_check",
+                "rib_holder_display",
+                "names_compared_display",
+            ]
+        },
+    ),
     (
         _("Affactureur"),
         {"fields": ["factor_raison_sociale", "factor_country", "factor_identifier_type", "factor_identifier"]},
@@ -87,10 +106,11 @@ class BankAccountAdmin(SimpleHistoryAdmin):
         "status",
         "is_rib_change",
         "rib_check_status",
+        "rib_holder_flag",
         "rib_link",
         "created_at",
     ]
-    list_filter = ["status", "country_code", "rib_check_status", "is_rib_change"]
+    list_filter = ["status", "country_code", "rib_check_status", "rib_holder_check", "is_rib_change"]
     list_select_related = ["structure"]
     search_fields = ["structure__raison_sociale", "structure__identifier", "account_name"]
     # Pending ones first: they are the work to do.
@@ -170,6 +190,26 @@ class BankAccountAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("IBAN lus dans le RIB"))
     def found_ibans_masked_display(self, obj):
         return ", ".join(mask_iban(iban) for iban in obj.rib_found_ibans) or "—"
+
+    @admin.display(description=_("titulaire du RIB"), ordering="rib_holder_check")
+    def rib_holder_flag(self, obj):
+        label = obj.get_rib_holder_check_display()
+        if obj.is_pending and obj.rib_holder_check == RibHolderCheck.DIFFERS:
+            # The work to do first: pending details whose holder is not the structure.
+            return format_html(
+                '<img src="{}" alt=""> <strong>{}</strong>',
+                static("admin/img/icon-alert.svg"),
+                _("%(check)s — à vérifier avant de valider") % {"check": label},
+            )
+        return label
+
+    @admin.display(description=_("titulaire lu dans le RIB"))
+    def rib_holder_display(self, obj):
+        return obj.rib_holder or "—"
+
+    @admin.display(description=_("comparé à"))
+    def names_compared_display(self, obj):
+        return " ; ".join(holder_names(obj.structure, obj.created_by, obj.factor_raison_sociale)) or "—"
 
     @admin.display(description=_("RIB"))
     def rib_link(self, obj):

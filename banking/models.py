@@ -25,7 +25,7 @@ from core.storage import get_private_storage
 from structures.identifiers import IdentifierType
 
 from .iban import format_iban, mask_iban
-from .rib import RibStatus
+from .rib import RibHolderCheck, RibStatus
 
 REVIEW_PERMISSION = "banking.review_bankaccount"
 
@@ -76,6 +76,20 @@ class BankAccount(models.Model):
     rib_found_ibans = models.JSONField(
         _("IBAN lus dans le RIB"), default=list, blank=True, help_text=_("Sans espaces, dans l'ordre du texte.")
     )
+    # The holder's name printed on the RIB, against the structure's (banking.rib.check_holder):
+    # what finance staff check before validating, since the first person to register a SIRET
+    # becomes its main manager without other proof. Never a refusal.
+    rib_holder_check = models.CharField(
+        _("titulaire du RIB"),
+        max_length=12,
+        choices=RibHolderCheck.choices,
+        default=RibHolderCheck.NOT_CHECKED,
+        help_text=_(
+            "Le titulaire lu dans le RIB comparé à la raison sociale de la structure (ou au nom du particulier, "
+            "ou à l'affactureur)."
+        ),
+    )
+    rib_holder = models.CharField(_("titulaire lu dans le RIB"), max_length=150, blank=True)
 
     # « Affactureur »: the factoring company paid instead of the structure, when there is one.
     factor_raison_sociale = models.CharField(_("raison sociale de l'affactureur"), max_length=150, blank=True)

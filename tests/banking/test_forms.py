@@ -10,6 +10,7 @@ from banking.rib import MAX_RIB_SIZE, RibCheck, RibStatus
 from tests.banking import pdfs
 
 IBAN = "FR7630006000011234567890189"
+HOLDER = "SARL LES ATELIERS DU DRAC"  # the holder printed on tests/banking/pdfs.py's RIB
 
 MSG_FILE_REQUIRED = "Joignez votre RIB au format PDF (taille maximale par fichier : 4096 kilo-octets)."
 MSG_CHOOSE_AGAIN = (
@@ -68,7 +69,7 @@ def test_it_accepts_french_bank_details_and_exposes_what_the_services_need():
     assert form.is_valid(), form.errors
     assert form.cleaned_data["iban"] == IBAN
     assert form.cleaned_data["bic"] == "AGRIFRPP881"
-    assert form.cleaned_data["rib_check"] == RibCheck(RibStatus.IBAN_FOUND, (IBAN,), 1)
+    assert form.cleaned_data["rib_check"] == RibCheck(RibStatus.IBAN_FOUND, (IBAN,), 1, HOLDER)
     assert form.cleaned_data["rib_original_name"] == "mon RIB.pdf"
 
 

@@ -1,6 +1,8 @@
 import hashlib
 import io
 import json
+import time
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,15 +13,20 @@ from banking.rib import (
     MAX_RIB_SIZE,
     KnownRibCheck,
     RibCheck,
+    RibHolderCheck,
     RibStatus,
+    check_holder,
     check_rib,
     check_rib_once,
+    find_holder,
     find_ibans,
+    holder_matches,
 )
 from core.pdf import MAX_PDF_OBJECTS
 from tests.banking import pdfs
 
 RIB_IBAN = "FR7630006000011234567890189"
+HOLDER = "SARL LES ATELIERS DU DRAC"  # tests/banking/pdfs.py's RIBs
 OTHER_IBAN = "DE89370400440532013000"
 
 MSG_TOO_LARGE = "Le fichier dépasse la taille maximale de 4096 kilo-octets par fichier."
@@ -40,6 +47,17 @@ MSG_EMBEDDED_FILE = (
     "Ce PDF contient un fichier joint, refusé pour des raisons de sécurité : joignez un RIB sans pièce jointe."
 )
 MSG_TOO_COMPLEX = "Ce PDF est trop complexe pour un RIB : joignez seulement le RIB, tel que fourni par votre banque."
+MSG_TOO_COSTLY = (
+    "Ce PDF est trop complexe pour être lu automatiquement : joignez seulement le RIB, tel que fourni par votre banque."
+)
+MSG_OUTBOUND_ACTION = (
+    "Ce PDF contient une action qui envoie des données ou ouvre une adresse ou un fichier extérieurs, refusée pour "
+    "des raisons de sécurité : joignez le RIB tel que fourni par votre banque."
+)
+MSG_RICH_MEDIA = (
+    "Ce PDF contient un média interactif (vidéo, animation, 3D), refusé pour des raisons de sécurité : joignez le "
+    "RIB tel que fourni par votre banque."
+)
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +94,7 @@ class SpyFile(io.BytesIO):
 
 
 def test_it_finds_the_typed_iban_in_a_text_rib():
-    assert check_rib(upload(pdfs.rib_pdf()), pdfs.RIB_IBAN) == RibCheck(RibStatus.IBAN_FOUND, (RIB_IBAN,), 1)
+    assert check_rib(upload(pdfs.rib_pdf()), pdfs.RIB_IBAN) == RibCheck(RibStatus.IBAN_FOUND, (RIB_IBAN,), 1, HOLDER)
     assert RibStatus.IBAN_FOUND.label == "IBAN retrouvé dans le RIB"
 
 
@@ -86,7 +104,7 @@ def test_it_compares_the_typed_iban_whatever_its_spacing_or_case():
 
 def test_it_finds_the_iban_in_a_rib_rendered_like_a_bank_does():
     result = check_rib(upload(pdfs.weasyprint_rib_pdf()), RIB_IBAN)
-    assert result == RibCheck(RibStatus.IBAN_FOUND, (RIB_IBAN,), 1)
+    assert result == RibCheck(RibStatus.IBAN_FOUND, (RIB_IBAN,), 1, HOLDER)
 
 
 def test_it_refuses_a_rib_holding_another_iban():
@@ -108,7 +126,7 @@ def test_it_lists_every_other_iban_found():
 
 def test_it_accepts_a_rib_holding_the_typed_iban_among_others():
     data = pdfs.pdf(["Compte courant : " + pdfs.OTHER_IBAN] + pdfs.rib_lines())
-    assert check_rib(upload(data), RIB_IBAN) == RibCheck(RibStatus.IBAN_FOUND, (OTHER_IBAN, RIB_IBAN), 1)
+    assert check_rib(upload(data), RIB_IBAN) == RibCheck(RibStatus.IBAN_FOUND, (OTHER_IBAN, RIB_IBAN), 1, HOLDER)
 
 
 # Left to the finance staff (« à vérifier »)
@@ -124,7 +142,7 @@ def test_it_leaves_a_text_without_iban_to_review():
 
 
 def test_it_returns_the_ibans_found_when_none_was_typed():
-    assert check_rib(upload(pdfs.rib_pdf())) == RibCheck(RibStatus.TO_REVIEW, (RIB_IBAN,), 1)
+    assert check_rib(upload(pdfs.rib_pdf())) == RibCheck(RibStatus.TO_REVIEW, (RIB_IBAN,), 1, HOLDER)
 
 
 def test_it_reads_the_text_of_the_first_5_pages_only():
@@ -181,6 +199,51 @@ def test_it_refuses_javascript(place):
     assert error.code == "rib_javascript"
 
 
+@pytest.mark.parametrize("layout", ["stream", "array"])
+def test_it_refuses_javascript_in_an_xfa_form(layout):
+    error = refusal(pdfs.xfa_pdf(layout=layout))
+    assert error.messages == [MSG_JAVASCRIPT]
+    assert error.code == "rib_javascript"
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "open_action_uri",
+        "page_open_uri",
+        "next_uri",
+        "submit_form",
+        "import_data",
+        "goto_remote",
+        "goto_embedded",
+        "xfa_submit",
+    ],
+)
+def test_it_refuses_an_action_that_sends_data_or_reaches_outside(kind):
+    error = refusal(pdfs.action_pdf(kind))
+    assert error.messages == [MSG_OUTBOUND_ACTION]
+    assert error.code == "rib_outbound_action"
+
+
+def test_it_accepts_a_link_to_the_banks_site_that_the_reader_clicks():
+    assert check_rib(upload(pdfs.link_pdf()), RIB_IBAN).status == RibStatus.IBAN_FOUND
+
+
+def test_it_refuses_rich_media():
+    error = refusal(pdfs.rich_media_pdf())
+    assert error.messages == [MSG_RICH_MEDIA]
+    assert error.code == "rib_rich_media"
+
+
+def test_it_refuses_a_rib_too_costly_to_read_in_a_fraction_of_a_second():
+    check_rib(upload(pdfs.rib_pdf()))  # the reader process is started
+    started = time.monotonic()
+    error = refusal(pdfs.costly_pdf())
+    assert error.messages == [MSG_TOO_COSTLY]
+    assert error.code == "rib_too_costly"
+    assert time.monotonic() - started < 3  # 20 to 40 s before
+
+
 @pytest.mark.parametrize("place", ["open_action", "annotation"])
 def test_it_refuses_a_launch_action(place):
     error = refusal(pdfs.launch_pdf(place))
@@ -210,7 +273,7 @@ def test_it_refuses_a_pdf_with_too_many_objects():
 def test_it_accepts_a_pdf_of_exactly_4096_ko():
     data = pdfs.padded_rib_pdf(4096 * 1024)
     assert len(data) == MAX_RIB_SIZE
-    assert check_rib(upload(data), RIB_IBAN) == RibCheck(RibStatus.IBAN_FOUND, (RIB_IBAN,), 1)
+    assert check_rib(upload(data), RIB_IBAN) == RibCheck(RibStatus.IBAN_FOUND, (RIB_IBAN,), 1, HOLDER)
 
 
 def test_it_refuses_a_pdf_of_4097_ko_without_reading_it():
@@ -282,7 +345,7 @@ COMPACT_IBAN = pdfs.RIB_IBAN.replace(" ", "")
 
 def test_it_reuses_the_check_made_for_the_same_bytes_and_iban(monkeypatch):
     known = check_rib_once(upload(pdfs.rib_pdf()), COMPACT_IBAN)
-    assert known.check == RibCheck(RibStatus.IBAN_FOUND, (COMPACT_IBAN,), 1)
+    assert known.check == RibCheck(RibStatus.IBAN_FOUND, (COMPACT_IBAN,), 1, HOLDER)
     assert known.sha256 == hashlib.sha256(pdfs.rib_pdf()).hexdigest()
 
     def no_second_check(*args):
@@ -310,5 +373,95 @@ def test_it_keeps_the_check_as_json_and_refuses_anything_else():
     known = check_rib_once(upload(pdfs.rib_pdf()), COMPACT_IBAN)
     kept = json.loads(json.dumps(known.as_dict()))
     assert KnownRibCheck.from_dict(kept) == known
-    for broken in [None, {}, "x", {**kept, "status": "inconnu"}, {**kept, "page_count": "deux"}]:
+    before_the_holder = {name: value for name, value in kept.items() if name != "holder"}  # checked again
+    for broken in [None, {}, "x", {**kept, "status": "inconnu"}, {**kept, "page_count": "deux"}, before_the_holder]:
         assert KnownRibCheck.from_dict(broken) is None
+
+
+# --- the account holder (« Titulaire du compte ») --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, holder",
+    [
+        ("Titulaire du compte : SARL LES ATELIERS DU DRAC, 12 rue des Alliés, 38100 Grenoble", HOLDER),
+        ("Titulaire : SARL LES ATELIERS DU DRAC\n12 rue des Alliés, 38100 Grenoble", HOLDER),
+        ("Titulaire du compte (Account Owner)\nM JEAN DUPONT\n12 RUE DES LILAS\n38000 GRENOBLE", "M JEAN DUPONT"),
+        ("Titulaire du compte / Account holder : SAS ALPES BOIS", "SAS ALPES BOIS"),
+        ("Intitulé du compte : MME MARTINE DURAND 4 AVENUE ALSACE LORRAINE", "MME MARTINE DURAND"),
+        ("TITULAIRE(S) M OU MME DUPONT JEAN", "M OU MME DUPONT JEAN"),
+        ("Code banque 30006 Titulaire du compte SARL PIC VERT Domiciliation CA SUD RHONE ALPES", "SARL PIC VERT"),
+        ("Raison sociale : Bureau d'études Martin & fils", "Bureau d'études Martin & fils"),
+        ("Account holder: Acme Trading Ltd IBAN GB29 NWBK 6016 1331 9268 19", "Acme Trading Ltd"),
+        ("Account name : ACME TRADING LIMITED", "ACME TRADING LIMITED"),
+        ("Kontoinhaber: Müller Holzbau GmbH", "Müller Holzbau GmbH"),
+        ("Nom de la banque : Crédit Agricole\nNom : DUPONT JEAN", "DUPONT JEAN"),
+        ("Domiciliation : CAISSE RÉGIONALE\nIBAN : FR76 3000 6000 0112 3456 7890 189", ""),
+        ("Titulaire du compte\nDomiciliation : CAISSE RÉGIONALE", ""),
+        ("Titulaire du compte : 12345", ""),
+        ("", ""),
+    ],
+)
+def test_it_reads_the_account_holder_in_the_rib_text(text, holder):
+    assert find_holder(text) == holder
+
+
+def test_it_returns_the_holder_with_the_check():
+    assert check_rib(upload(pdfs.rib_pdf()), RIB_IBAN).holder == HOLDER
+    assert check_rib(upload(pdfs.weasyprint_rib_pdf()), RIB_IBAN).holder == HOLDER
+    assert check_rib(upload(pdfs.scan_like_pdf()), RIB_IBAN).holder == ""
+
+
+@pytest.mark.parametrize(
+    "holder, name",
+    [
+        ("SARL LES ATELIERS DU DRAC", "Les Ateliers du Drac"),
+        ("LES ATELIERS DU DRAC SAS, 12 RUE DES ALLIES", "Ateliers du Drac (SARL)"),
+        ("M JEAN DUPONT", "Jean Dupont"),
+        ("DUPONT JEAN-PIERRE", "Jean-Pierre Dupont"),
+        ("MME MARTINE DURAND", "Martine Durand"),
+        ("M OU MME DUPONT JEAN", "Jean Dupont"),
+        ("Bureau d'études Martin & fils", "BUREAU D'ETUDES MARTIN ET FILS"),
+        ("STE NLE DES ETS MARTIN", "Société nouvelle des établissements Martin"),  # abbreviations: no
+        ("LESATELIERSDUDRAC", "Les Ateliers du Drac"),  # words glued by text extraction
+    ],
+)
+def test_it_compares_the_holder_with_a_name_leniently(holder, name):
+    expected = "STE NLE" not in holder
+    assert holder_matches(holder, name) is expected
+
+
+@pytest.mark.parametrize(
+    "holder, name",
+    [
+        ("SARL LES ATELIERS DU DRAC", "Menuiserie Martin"),
+        ("M JEAN DUPONT", "Jeanne Dupont"),
+        ("SARL DRAC", "Les Ateliers du Drac"),
+        ("SARL", "SARL"),  # nothing left to compare
+    ],
+)
+def test_it_tells_a_different_holder(holder, name):
+    assert not holder_matches(holder, name)
+
+
+def structure(raison_sociale, identifier_type="siret", identifier="46430577000248"):
+    return SimpleNamespace(raison_sociale=raison_sociale, identifier_type=identifier_type, identifier=identifier)
+
+
+def test_it_checks_the_holder_against_the_structure_the_person_or_the_factor():
+    person = SimpleNamespace(get_full_name=lambda: "Jean Dupont")
+    drac = structure("Les Ateliers du Drac")
+    assert check_holder(HOLDER, structure=drac, user=person) == RibHolderCheck.MATCHES
+    assert check_holder(HOLDER, structure=structure("Menuiserie Martin"), user=person) == RibHolderCheck.DIFFERS
+    assert check_holder("", structure=drac, user=person) == RibHolderCheck.UNREADABLE
+    # A « Particulier »: its identifier is a name, and the person sending the details is the holder.
+    individual = structure("Plomberie Jean D.", identifier_type="particulier", identifier="Dupont plomberie")
+    assert check_holder("M JEAN DUPONT", structure=individual, user=person) == RibHolderCheck.MATCHES
+    assert check_holder("DUPONT PLOMBERIE", structure=individual) == RibHolderCheck.MATCHES
+    assert check_holder("M JEAN DUPONT", structure=structure("Plomberie Jean D."), user=person) == (
+        RibHolderCheck.DIFFERS  # a company is not its manager
+    )
+    # Paid to a factoring company: the RIB is the factor's.
+    factor = {"factor_raison_sociale": "Affacturage Alpin"}
+    assert check_holder("AFFACTURAGE ALPIN SA", structure=drac, **factor) == RibHolderCheck.MATCHES
+    assert [str(check.label) for check in RibHolderCheck] == ["conforme", "différent", "illisible", "non contrôlé"]

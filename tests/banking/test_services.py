@@ -16,7 +16,7 @@ from structures.services import StructureDetails, create_structure
 from tests.banking import pdfs
 from tests.banking.factories import BankAccountFactory
 from tests.onboarding.factories import SupplierFactory, UserFactory
-from tests.structures.factories import MembershipFactory
+from tests.structures.factories import MainManagerFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +72,47 @@ def test_it_records_first_bank_details_pending_without_alert(structure, manager,
     (notice,) = mail.outbox
     assert notice.to == [manager.email]
     assert "De nouvelles coordonnées bancaires ont été envoyées depuis votre compte." in notice.body
+
+
+@pytest.mark.parametrize(
+    "raison_sociale, rib, holder, check",
+    [
+        ("Les Ateliers du Drac", pdfs.rib_pdf, "SARL LES ATELIERS DU DRAC", "conforme"),
+        ("Menuiserie Martin", pdfs.rib_pdf, "SARL LES ATELIERS DU DRAC", "different"),
+        ("Les Ateliers du Drac", pdfs.scan_like_pdf, "", "illisible"),
+    ],
+)
+def test_it_records_the_holder_read_in_the_rib_against_the_raison_sociale(manager, raison_sociale, rib, holder, check):
+    structure = MainManagerFactory(structure__raison_sociale=raison_sociale, user=manager).structure
+    form = BankAccountForm(
+        valid_form().data,
+        {"rib_file": SimpleUploadedFile("RIB.pdf", rib(), content_type="application/pdf")},
+    )
+    assert form.is_valid(), form.errors
+    account = services.submit_bank_account(
+        structure=structure, user=manager, details=services.BankDetails.from_cleaned_data(form.cleaned_data)
+    )
+    account.refresh_from_db()
+    assert (account.rib_holder, account.rib_holder_check) == (holder, check)
+    assert account.status == BankAccount.Status.PENDING  # never refused: finance staff decide
+
+
+def test_it_compares_the_holder_with_the_person_for_a_particulier(manager):
+    manager.first_name, manager.last_name = "Jean", "Dupont"
+    manager.save()
+    structure = MainManagerFactory(
+        user=manager,
+        structure__identifier_type="particulier",
+        structure__identifier="Jean D. plomberie",
+        structure__raison_sociale="Plomberie du Vercors",
+    ).structure
+    rib = pdfs.pdf(["RELEVÉ D'IDENTITÉ BANCAIRE", "Titulaire du compte : M JEAN DUPONT", f"IBAN : {pdfs.RIB_IBAN}"])
+    form = BankAccountForm(valid_form().data, {"rib_file": SimpleUploadedFile("RIB.pdf", rib)})
+    assert form.is_valid(), form.errors
+    account = services.submit_bank_account(
+        structure=structure, user=manager, details=services.BankDetails.from_cleaned_data(form.cleaned_data)
+    )
+    assert (account.rib_holder, account.rib_holder_check) == ("M JEAN DUPONT", "conforme")
 
 
 def test_it_reads_no_other_details_for_a_structure_created_in_the_same_transaction(manager, django_assert_num_queries):

@@ -156,6 +156,18 @@ def test_it_answers_bad_files_with_a_message_not_a_500(client, manager, content)
     assert not BankAccount.objects.exists()
 
 
+def test_it_refuses_a_rib_too_costly_to_read_and_stores_nothing(client, manager, private_media):
+    client.force_login(manager)
+    response = client.post(ADD_URL, post_data(content=pdfs.costly_pdf()))
+    assert response.status_code == 200
+    assert (
+        "Ce PDF est trop complexe pour être lu automatiquement : joignez seulement le RIB, tel que fourni par votre "
+        "banque."
+    ) in response.content.decode()
+    assert not BankAccount.objects.exists()
+    assert not any(path.is_file() for path in private_media.rglob("*"))
+
+
 def test_it_answers_a_missing_file_with_a_message(client, manager):
     client.force_login(manager)
     data = post_data()

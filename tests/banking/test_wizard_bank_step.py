@@ -8,7 +8,7 @@ from banking import rib
 from banking.models import BankAccount
 from core.storage import wizard_file_storage
 from structures.models import Structure
-from tests.banking.pdfs import OTHER_IBAN, png_bytes, rib_pdf
+from tests.banking.pdfs import OTHER_IBAN, costly_pdf, png_bytes, rib_pdf
 from tests.wizard import (
     COMPANY_SIRET,
     account_data,
@@ -67,6 +67,19 @@ def test_it_records_pending_bank_details_with_the_rib_and_cleans_the_wizard_file
     assert wizard_files() == []
 
 
+def test_it_records_the_holder_read_in_the_rib_for_finance_staff(client, monkeypatch):
+    checks = counting_rib_checks(monkeypatch)
+    register_with_new_structure(client)
+    assert len(checks) == 1  # the holder travels with the check kept for the wizard's end
+    account = BankAccount.objects.get()
+    # The test RIB's holder is not the directory's « Menuiserie Dauphinoise »: flagged, not refused.
+    assert (account.rib_holder, account.rib_holder_check, account.status) == (
+        "SARL LES ATELIERS DU DRAC",
+        "different",
+        "en_attente",
+    )
+
+
 def test_it_keeps_the_file_between_steps_in_private_temporary_storage(at_bank_step):
     response = post_bank_details(at_bank_step)
     assert response["Location"] == step_url("mandat")
@@ -89,6 +102,16 @@ def test_it_refuses_a_rib_holding_another_iban(at_bank_step):
     response = post_bank_details(at_bank_step, rib=rib_pdf(OTHER_IBAN))
     (error,) = field_errors(response, "coordonnees-bancaires", "rib_file")
     assert "DE89 3704 0044 0532 0130 00" in error
+
+
+def test_it_refuses_a_rib_too_costly_to_read_and_keeps_nothing_of_it(at_bank_step):
+    response = post_bank_details(at_bank_step, rib=costly_pdf())
+    assert field_errors(response, "coordonnees-bancaires", "rib_file") == [
+        "Ce PDF est trop complexe pour être lu automatiquement : joignez seulement le RIB, tel que fourni par "
+        "votre banque."
+    ]
+    assert wizard_files() == []  # a step that is not valid keeps no file
+    assert BankAccount.objects.count() == 0
 
 
 def test_it_refuses_a_missing_file(at_bank_step):

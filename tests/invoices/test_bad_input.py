@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from core.storage import wizard_file_storage
 from invoices.files import MAX_INVOICE_SIZE
 from invoices.models import Invoice
 from tests.banking import pdfs as banking_pdfs
@@ -188,6 +189,24 @@ MSG_SCANNED = (
 )
 
 
+MSG_TOO_COSTLY = (
+    "Ce PDF est trop complexe pour être lu automatiquement : déposez seulement la facture, telle que produite par "
+    "votre logiciel de facturation."
+)
+MSG_JAVASCRIPT = (
+    "Ce PDF contient du JavaScript, refusé pour des raisons de sécurité : déposez la facture telle que produite par "
+    "votre logiciel de facturation."
+)
+MSG_OUTBOUND_ACTION = (
+    "Ce PDF contient une action qui envoie des données ou ouvre une adresse ou un fichier extérieurs, refusée pour "
+    "des raisons de sécurité : déposez la facture telle que produite par votre logiciel de facturation."
+)
+MSG_RICH_MEDIA = (
+    "Ce PDF contient un média interactif (vidéo, animation, 3D), refusé pour des raisons de sécurité : déposez la "
+    "facture telle que produite par votre logiciel de facturation."
+)
+
+
 @pytest.mark.parametrize(
     "build, message",
     [
@@ -238,6 +257,24 @@ MSG_SCANNED = (
             "déposez la "
             "facture sans autre pièce jointe.",
         ),
+        (banking_pdfs.costly_pdf, MSG_TOO_COSTLY),
+        (lambda: banking_pdfs.drawn_form_pdf(operators=1000, draws=200), MSG_TOO_COSTLY),
+        (lambda: banking_pdfs.xfa_pdf(layout="stream"), MSG_JAVASCRIPT),
+        (lambda: banking_pdfs.xfa_pdf(layout="array"), MSG_JAVASCRIPT),
+        *[
+            (lambda kind=kind: banking_pdfs.action_pdf(kind), MSG_OUTBOUND_ACTION)
+            for kind in (
+                "open_action_uri",
+                "page_open_uri",
+                "next_uri",
+                "submit_form",
+                "import_data",
+                "goto_remote",
+                "goto_embedded",
+                "xfa_submit",
+            )
+        ],
+        (banking_pdfs.rich_media_pdf, MSG_RICH_MEDIA),
     ],
 )
 def test_it_refuses_a_file_with_the_reason(logged_in, build, message):
@@ -245,6 +282,7 @@ def test_it_refuses_a_file_with_the_reason(logged_in, build, message):
     assert response.status_code == 200
     assert message in page(response)
     assert not Invoice.objects.exists()
+    assert not wizard_file_storage.exists("factures") or wizard_file_storage.listdir("factures") == ([], [])
 
 
 def test_it_accepts_a_file_at_the_size_limit(logged_in):

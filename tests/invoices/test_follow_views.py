@@ -148,6 +148,35 @@ def test_it_refuses_documents_that_are_not_safe_pdfs(logged_in, invoice, finance
     assert Invoice.objects.get().status == Status.SUSPENDED
 
 
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (
+            banking_pdfs.costly_pdf,
+            "Ce PDF est trop complexe pour être lu automatiquement : joignez seulement les pièces demandées.",
+        ),
+        (
+            lambda: banking_pdfs.action_pdf("goto_remote"),
+            "Ce PDF contient une action qui envoie des données ou ouvre une adresse ou un fichier extérieurs, "
+            "refusée pour des raisons de sécurité.",
+        ),
+        (
+            banking_pdfs.rich_media_pdf,
+            "Ce PDF contient un média interactif (vidéo, animation, 3D), refusé pour des raisons de sécurité.",
+        ),
+    ],
+    ids=["too costly", "outbound action", "rich media"],
+)
+def test_it_refuses_documents_too_costly_to_read_or_reaching_outside(logged_in, invoice, finance, build, message):
+    services.change_status(invoice, Status.SUSPENDED, by=finance, comment="Le bon de livraison signé.")
+    response = logged_in.post(
+        reverse("invoices:complete", args=[invoice.pk]), {"files": [SimpleUploadedFile("bon.pdf", build())]}
+    )
+    assert message in page(response)
+    assert Invoice.objects.get().status == Status.SUSPENDED
+    assert not Invoice.objects.get().documents.exists()
+
+
 def test_it_adds_nothing_to_an_invoice_no_longer_suspended(logged_in, invoice):
     response = logged_in.post(
         reverse("invoices:complete", args=[invoice.pk]),
