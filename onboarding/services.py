@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from core.emails import send_email_on_commit
 from core.errors import ReasonError
+from mandates import services as mandate_services
 from structures import services as structure_services
 
 from .models import SupplierProfile
@@ -147,12 +148,31 @@ def activate_account(user, password):
 
 
 def resend_activation_link(email):
-    """Send a fresh link if an inactive account exists for this e-mail; say nothing otherwise."""
+    """« Renvoyer le courriel »: send again the link that activates the account of `email`, if
+    it waits for its activation; say nothing otherwise. Never fails: the page answers the same
+    whatever happens here, so that it tells no one whether an address is registered.
+
+    The link is the pending mandate's while it can be signed (it activates the account too: one
+    kind of link); the account's own when the mandate is past its signing period (the supplier
+    activates the account, then subscribes a new mandate from the connected home). Nothing is
+    sent once the mandate's e-mail was sent 3 times in the hour (no mail bombing).
+    """
     User = get_user_model()
     user = User.objects.filter(email=User.objects.normalize_email(email), is_active=False).first()
-    if user is not None and not user.has_usable_password():
-        with transaction.atomic():
-            send_activation_email(user)
+    if user is None or user.has_usable_password():
+        return None  # unknown, active, or switched off by staff
+    mandate = mandate_services.pending_mandate_of_inactive_account(user.email)
+    if mandate is not None:
+        try:
+            mandate_services.resend_signing_email(mandate, by=user)
+        except mandate_services.ResendLimitReached:
+            return user
+        except mandate_services.MandateLinkError:
+            pass  # past its signing period, not marked « expiré » yet by the nightly job
+        else:
+            return user
+    with transaction.atomic():
+        send_activation_email(user)
     return user
 
 
