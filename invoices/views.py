@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.files import serve_private_file
+from core.ids import parse_id
 from core.ratelimit import enforce_rate_limit
 from structures.models import Membership
 
@@ -48,9 +49,9 @@ def _chosen_structure(request, access):
     """`?structure=<pk>` among those open to deposit, or the only one; None when to be chosen."""
     requested = request.GET.get("structure")
     if requested is not None:
-        if not requested.isdigit():
+        if parse_id(requested) is None:
             raise Http404
-        structure = next((s for s in access.structures if s.pk == int(requested)), None)
+        structure = next((s for s in access.structures if s.pk == parse_id(requested)), None)
         if structure is None:
             raise Http404  # someone else's, or without a signed mandate: as if it did not exist
         return structure

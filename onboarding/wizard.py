@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from formtools.wizard.forms import ManagementForm
 from formtools.wizard.views import NamedUrlSessionWizardView
 
 from core.errors import DomainError
@@ -88,9 +89,27 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         context.update(stage.context(step, form, self))
         return context
 
+    def get(self, *args, **kwargs):
+        step = kwargs.get("step")
+        if step in STAGE_OF_STEP and step not in self.get_form_list():
+            # A step the wizard's conditions skip now (formtools would show it when it is the
+            # stored current step, and fail on it): its first step instead, as for an unknown name.
+            self.storage.current_step = self.steps.first
+            return redirect(self.get_step_url(self.steps.first))
+        return super().get(*args, **kwargs)
+
     def post(self, *args, **kwargs):
+        step = self._posted_step()
+        if step is None:
+            # The page's hidden step is missing, unknown, or one the conditions skip (a crafted
+            # page, or a tab left open on a step another tab made pointless): the current step's
+            # page again; nothing is read nor stored.
+            return redirect(self.get_step_url(self._step_to_show()))
+        if step != self.steps.current:
+            # As formtools does next ("form refreshed"): the step the page shows is posted. Done
+            # here so that the stage of this very step handles its buttons and rate limits.
+            self.storage.current_step = step
         post = self.request.POST
-        step = self.steps.current
         if "wizard_goto_step" in post:
             # « Précédent » keeps what was typed on this page, valid or not yet: it is validated
             # again when the supplier comes back and at the end. Not on the first step: the
@@ -103,6 +122,22 @@ class OnboardingWizard(NamedUrlSessionWizardView):
             if response is not None:
                 return response
         return super().post(*args, **kwargs)
+
+    def _posted_step(self):
+        """The step the posted page says it shows (formtools' management form), when the
+        wizard has it now; None otherwise. formtools takes it as is: an unknown step, or one
+        its conditions skip, was a KeyError (a 500)."""
+        management = ManagementForm(self.request.POST, prefix=self.prefix)
+        if not management.is_valid():
+            return None
+        if self.storage.current_step is None:
+            return self.steps.current  # a wizard not started yet: its first step (formtools' rule)
+        step = management.cleaned_data["current_step"]
+        return step if step in self.get_form_list() else None
+
+    def _step_to_show(self):
+        current = self.steps.current
+        return current if current in self.get_form_list() else self.steps.first
 
     # --- The Journey the stages use (core/stages.py) -----------------------------------------
 
