@@ -22,7 +22,6 @@ from formtools.wizard.views import NamedUrlSessionWizardView
 from core.errors import DomainError
 from core.stages import Registration
 from core.storage import wizard_file_storage
-from mandates import services as mandate_services
 
 from .stage import ACCOUNT_STEP
 from .stages import STAGES
@@ -96,7 +95,24 @@ class OnboardingWizard(NamedUrlSessionWizardView):
             # stored current step, and fail on it): its first step instead, as for an unknown name.
             self.storage.current_step = self.steps.first
             return redirect(self.get_step_url(self.steps.first))
+        if step in STAGE_OF_STEP:
+            if step != self.steps.current:
+                self.storage.current_step = step  # as formtools does for a step chosen by its URL
+            response = STAGE_OF_STEP[step].get(step, self)
+            if response is not None:
+                return response
         return super().get(*args, **kwargs)
+
+    def get_form(self, step=None, data=None, files=None):
+        # Tells the stages' form_kwargs what this form checks (journey.checks_stored_data):
+        # data stored at an earlier request, or what the browser posts now. Restored after, as
+        # building a form may build others (the conditions read earlier steps).
+        outer = self._checks_stored_data
+        self._checks_stored_data = data is not None and data is not self.request.POST
+        try:
+            return super().get_form(step, data, files)
+        finally:
+            self._checks_stored_data = outer
 
     def post(self, *args, **kwargs):
         step = self._posted_step()
@@ -146,6 +162,11 @@ class OnboardingWizard(NamedUrlSessionWizardView):
 
     def step_data(self, step):
         return self.storage.get_step_data(step)
+
+    _checks_stored_data = False
+
+    def checks_stored_data(self):
+        return self._checks_stored_data
 
     def facts(self, before):
         merged = {}
@@ -219,9 +240,13 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         try:
             with transaction.atomic():
                 for stage in STAGES:
-                    forms = {step: form_dict[step] for step, _form in stage.steps if step in form_dict}
-                    if forms:
+                    forms = self._forms_of(stage, form_dict)
+                    if forms and registration.existing_account is None:
                         stage.commit(forms, registration)
+                    elif forms:
+                        # The address is registered already (the account stage said so):
+                        # nothing is created, the page must not differ (core/stages.py).
+                        stage.describe(forms, registration)
                 for stage in STAGES:
                     stage.finish(registration)
         except OSError as error:
@@ -239,30 +264,33 @@ class OnboardingWizard(NamedUrlSessionWizardView):
             return redirect("onboarding:home" if self.request.user.is_authenticated else "onboarding:landing")
         return self._registered(registration)
 
+    @staticmethod
+    def _forms_of(stage, form_dict):
+        return {step: form_dict[step] for step, _form in stage.steps if step in form_dict}
+
     def _finished_twice(self, form_dict):
-        """The same wizard finished twice at once (double click): the first one created
-        everything and sent the e-mail; this one has nothing left to do."""
+        """The address was registered a moment ago by another transaction: most often the same
+        wizard finished twice at once (a double click), whose first request created everything
+        and sent the e-mail. The same page as a new registration; nothing more to do."""
         if ACCOUNT_STEP not in form_dict:
             raise NotSaved
         email = form_dict[ACCOUNT_STEP].cleaned_data["email"]
-        if not get_user_model().objects.filter(email=email, is_active=False).exists():
+        account = get_user_model().objects.filter(email=email).first()
+        if account is None:
             raise NotSaved
-        self.request.session[REGISTRATION_SESSION_KEY] = {
-            "email": email,
-            "structure": "",
-            "created": False,
-            "requested": False,
-            # Which link the first one sent: the mandate's, or the account's own.
-            "mandate": mandate_services.pending_mandate_of_inactive_account(email) is not None,
-        }
-        return redirect("onboarding:registration_sent")
+        registration = Registration(existing_account=account)
+        for stage in STAGES:
+            forms = self._forms_of(stage, form_dict)
+            if forms:
+                stage.describe(forms, registration)
+        return self._registered(registration)
 
     def _registered(self, registration):
-        user = registration.user
+        user = registration.user or registration.existing_account
         summary = {
             "structure": registration.structure.raison_sociale,
             "created": registration.created,
-            "requested": registration.request is not None,
+            "requested": registration.requested,
             "mandate": registration.activation_link_sent,
         }
         if not self.request.user.is_authenticated:

@@ -123,6 +123,14 @@ class StructureStage(Stage):
         registration.structure = outcome.structure
         registration.created = outcome.created
         registration.request = outcome.request
+        registration.requested = outcome.request is not None
+
+    def describe(self, forms, registration):
+        if NEW_STRUCTURE_STEP in forms:
+            details = services.StructureDetails.from_cleaned_data(forms[NEW_STRUCTURE_STEP].cleaned_data)
+            registration.structure, registration.created = details, True
+        else:
+            registration.structure, registration.requested = forms[SEARCH_STEP].cleaned_data["structure"], True
 
     # --- The connected home
 
