@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.files import serve_private_file
 from core.ids import parse_id
 from core.ratelimit import enforce_rate_limit
+from core.uploads import upload_limit
 from structures.models import Membership
 from structures.services import managed_structures
 from twofactor.decorators import fresh_second_factor
@@ -22,11 +23,13 @@ from twofactor.decorators import fresh_second_factor
 from . import services
 from .forms import BankAccountForm, ManagedStructureForm
 from .models import REVIEW_PERMISSION, BankAccount
+from .rib import MAX_RIB_SIZE
 from .services import BankDetails
 
 logger = logging.getLogger(__name__)
 
 
+@upload_limit(MAX_RIB_SIZE)
 @login_required
 @fresh_second_factor
 @require_http_methods(["GET", "POST"])

@@ -23,9 +23,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.files import serve_private_file
 from core.ids import parse_id
 from core.ratelimit import enforce_rate_limit
+from core.uploads import upload_limit
 from structures.models import Membership
 
 from . import facturx, pending, services
+from .files import MAX_INVOICE_SIZE
 from .forms import (
     InvoiceDataForm,
     InvoiceEntryForm,
@@ -80,6 +82,7 @@ def _storage_failed(form):
     )
 
 
+@upload_limit(MAX_INVOICE_SIZE)
 @login_required
 @require_http_methods(["GET", "POST"])
 def deposit(request):
@@ -252,6 +255,7 @@ def _render_detail(request, invoice, form, status=200):
     )
 
 
+@upload_limit(MAX_INVOICE_SIZE, max_files=5)  # SupportingDocumentsForm takes 5 at most
 @login_required
 @require_POST
 def complete(request, pk):

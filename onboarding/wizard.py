@@ -11,6 +11,7 @@ No password ever goes through it: the session stores every step's raw POST.
 
 import logging
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, transaction
@@ -79,6 +80,14 @@ class OnboardingWizard(NamedUrlSessionWizardView):
     def process_step(self, form):
         STAGE_OF_STEP[self.steps.current].step_valid(self.steps.current, form, self)
         return super().process_step(form)
+
+    def get_form_step_files(self, form):
+        # formtools keeps every file posted with a valid step: only the step's own file fields
+        # here (the bank details' RIB). Replacing one removes the previous (WizardSessionStorage):
+        # a wizard holds one RIB at most, and only once its account step passed a captcha
+        # (no later step before, onboarding/stage.py).
+        own = {form.add_prefix(name) for name, field in form.fields.items() if isinstance(field, forms.FileField)}
+        return {name: uploaded for name, uploaded in form.files.items() if name in own}
 
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
