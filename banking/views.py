@@ -13,7 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.files import serve_private_file
+from core.ids import parse_id
 from core.ratelimit import enforce_rate_limit
+from core.uploads import upload_limit
 from structures.models import Membership
 from structures.services import managed_structures
 from twofactor.decorators import fresh_second_factor
@@ -21,11 +23,13 @@ from twofactor.decorators import fresh_second_factor
 from . import services
 from .forms import BankAccountForm, ManagedStructureForm
 from .models import REVIEW_PERMISSION, BankAccount
+from .rib import MAX_RIB_SIZE
 from .services import BankDetails
 
 logger = logging.getLogger(__name__)
 
 
+@upload_limit(MAX_RIB_SIZE)
 @login_required
 @fresh_second_factor
 @require_http_methods(["GET", "POST"])
@@ -39,9 +43,9 @@ def add(request):
     requested = request.GET.get("structure")
     structure, structure_form = None, None
     if requested is not None:
-        if not requested.isdigit():
+        if parse_id(requested) is None:
             raise Http404
-        structure = get_object_or_404(managed, pk=requested)  # someone else's: as if it did not exist
+        structure = get_object_or_404(managed, pk=parse_id(requested))  # someone else's: as if it did not exist
     else:
         choices = list(managed[:2])
         if not choices:

@@ -7,9 +7,11 @@ home only loop over that list: they know no stage's forms' insides, models or se
 
 A stage tells:
 - the wizard: its steps (name in the URL, form class), whether a step applies, its form's
-  arguments and initial values, what a button of its own does (search, new captcha…), what it
-  keeps once a step is valid, what its template needs, what it knows for the later stages
-  (`facts`), whether it ends the wizard, and how it commits what the wizard gathered;
+  arguments and initial values, what a button of its own does (search, new captcha…) and what
+  a GET of its step shows, what it keeps once a step is valid, what its template needs, what
+  it knows for the later stages (`facts`), whether it ends the wizard, how it commits what the
+  wizard gathered, and how it describes it without creating anything (`describe`: the address
+  typed is registered already, and the page must not tell);
 - the connected home: its card (done or not, where it stands, the next action).
 """
 
@@ -53,13 +55,23 @@ class HomeFacts:
 
 @dataclass
 class Registration:
-    """What the wizard's end created so far, stage by stage, inside its one transaction."""
+    """What the wizard's end created so far, stage by stage, inside its one transaction.
+
+    When the address typed in the account step belongs to an account already, nothing is
+    created: `existing_account` is that account, its owner is told by e-mail, and the stages
+    only `describe` what they would have done, so that the visitor sees the very page a new
+    registration shows (the wizard never tells whether an address is registered).
+    """
 
     user: Any = None  # the user logged in, or the account registered by the account stage
     new_account: bool = False  # the account stage registered `user` in this transaction
+    existing_account: Any = None  # or the account the typed address already belongs to
+    # The structure created or joined; when nothing is created, what it would have been (a
+    # structure found, or the new one's details: anything with a `raison_sociale`).
     structure: Any = None
     created: bool = False  # the structure was created: its main manager goes on with the next stages
     request: Any = None  # or an attachment request to join it
+    requested: bool = False  # an attachment request was made (or would have been)
     # An e-mailed link that also activates a new account is on its way (the mandate's): the
     # account stage then sends no activation link of its own.
     activation_link_sent: bool = False
@@ -78,6 +90,11 @@ class Journey(Protocol):
 
     def step_data(self, step) -> dict | None:
         """A step's stored data, as posted (None when nothing is stored)."""
+
+    def checks_stored_data(self) -> bool:
+        """Whether the form being built checks a step's data stored at an earlier request (the
+        end's revalidation, a later step reading it), rather than what the browser posts now or
+        an empty form to show."""
 
     def extra(self, key):
         """A value a stage kept in the wizard's storage (None when none)."""
@@ -124,6 +141,11 @@ class Stage:
     def form_initial(self, step, journey):
         return {}
 
+    def get(self, step, journey):
+        """A GET of one of this stage's steps, now the current step: a response of its own (the
+        account's page shown again with a new captcha), or None for the wizard's page."""
+        return None
+
     def post(self, step, journey):
         """A POST to one of this stage's steps, before the wizard validates it: a response for a
         button of the stage's own (search, new captcha…), or None to go on."""
@@ -142,6 +164,11 @@ class Stage:
     def commit(self, forms, registration):
         """Create what `forms` (this stage's validated forms, by step) describe; inside the
         wizard's transaction, after the earlier stages committed into `registration`."""
+
+    def describe(self, forms, registration):
+        """What `commit` would tell `registration`, creating nothing: the address typed in the
+        account step is registered already (`registration.existing_account`), and the page
+        must be the same as for a new registration."""
 
     def finish(self, registration):
         """After every stage committed, still inside the transaction (e-mails leave on commit)."""

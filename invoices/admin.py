@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from chorus.portal import PortalError
+from core.ids import parse_id
 from structures.admin import identifier_search
 from structures.csv_export import csv_bytes
 from structures.models import Structure
@@ -198,14 +199,14 @@ class StructureFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         value = self.value()
-        structure = Structure.objects.filter(pk=value).first() if value and value.isdigit() else None
+        structure = Structure.objects.filter(pk=parse_id(value)).first() if parse_id(value) is not None else None
         return [(str(structure.pk), str(structure))] if structure else []
 
     def queryset(self, request, queryset):
         value = self.value()
         if value is None:
             return queryset
-        return queryset.filter(structure_id=value) if value.isdigit() else queryset.none()
+        return queryset.filter(structure_id=parse_id(value)) if parse_id(value) is not None else queryset.none()
 
 
 @admin.register(Invoice)

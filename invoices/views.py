@@ -21,10 +21,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.files import serve_private_file
+from core.ids import parse_id
 from core.ratelimit import enforce_rate_limit
+from core.uploads import upload_limit
 from structures.models import Membership
 
 from . import facturx, pending, services
+from .files import MAX_INVOICE_SIZE
 from .forms import (
     InvoiceDataForm,
     InvoiceEntryForm,
@@ -48,9 +51,9 @@ def _chosen_structure(request, access):
     """`?structure=<pk>` among those open to deposit, or the only one; None when to be chosen."""
     requested = request.GET.get("structure")
     if requested is not None:
-        if not requested.isdigit():
+        if parse_id(requested) is None:
             raise Http404
-        structure = next((s for s in access.structures if s.pk == int(requested)), None)
+        structure = next((s for s in access.structures if s.pk == parse_id(requested)), None)
         if structure is None:
             raise Http404  # someone else's, or without a signed mandate: as if it did not exist
         return structure
@@ -79,6 +82,7 @@ def _storage_failed(form):
     )
 
 
+@upload_limit(MAX_INVOICE_SIZE)
 @login_required
 @require_http_methods(["GET", "POST"])
 def deposit(request):
@@ -251,6 +255,7 @@ def _render_detail(request, invoice, form, status=200):
     )
 
 
+@upload_limit(MAX_INVOICE_SIZE, max_files=5)  # SupportingDocumentsForm takes 5 at most
 @login_required
 @require_POST
 def complete(request, pk):

@@ -36,6 +36,10 @@ class MandateStage(Stage):
             services.generate_mandate(registration.structure, registration.user, new_structure=True)
             registration.activation_link_sent = not registration.user.is_active
 
+    def describe(self, forms, registration):
+        if MANDATE_STEP in forms and registration.created:
+            registration.activation_link_sent = True  # a new account's would have been
+
     # --- The connected home
 
     def home_card(self, facts):

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.files import serve_private_file
+from core.ids import parse_id
 from structures.models import Membership
 from structures.services import managed_structures
 
@@ -39,9 +40,9 @@ def subscribe(request):
     managed = managed_structures(request.user)
     requested = request.GET.get("structure")
     if requested is not None:
-        if not requested.isdigit():
+        if parse_id(requested) is None:
             raise Http404
-        structure = get_object_or_404(managed, pk=requested)  # someone else's: as if it did not exist
+        structure = get_object_or_404(managed, pk=parse_id(requested))  # someone else's: as if it did not exist
     else:
         choices = list(managed[:2])
         if not choices:

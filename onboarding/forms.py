@@ -4,8 +4,6 @@ import phonenumbers
 from captcha.fields import CaptchaField
 from django import forms
 from django.contrib.auth import get_user_model
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -24,18 +22,6 @@ MSG_CAPTCHA = _(
     "Recopiez les 5 caractères de la nouvelle image."
 )
 MSG_TERMS = _("Vous devez accepter les conditions générales d'utilisation pour créer votre compte.")
-
-
-def email_taken_message():
-    return format_html(
-        '{} <a href="{}">{}</a> {} <a href="{}">{}</a>.',
-        _("Un compte existe déjà avec cette adresse électronique."),
-        reverse("twofactor:login"),
-        _("Connectez-vous"),
-        _("ou"),
-        reverse("twofactor:password_reset"),
-        _("réinitialisez votre mot de passe"),
-    )
 
 
 def _profile_field(name, **overrides):
@@ -137,15 +123,14 @@ class AccountForm(forms.Form):
     def __init__(self, *args, with_captcha=True, **kwargs):
         super().__init__(*args, **kwargs)
         if not with_captcha:
-            # The wizard validates every step again at the end: the captcha was already
-            # solved (and consumed) when this step was posted, so it is not asked twice.
+            # Data stored once it passed a captcha, validated again (a later step reads it, the
+            # wizard's end): that captcha was consumed then (onboarding/stage.py).
             del self.fields["captcha"]
 
     def clean_email(self):
-        email = get_user_model().objects.normalize_email(self.cleaned_data["email"])
-        if get_user_model().objects.filter(email=email).exists():
-            raise forms.ValidationError(email_taken_message(), code="email_taken")
-        return email
+        # Whether an account has this address already is not said here: the wizard goes on,
+        # and its end e-mails the account's owner instead of creating one (SECURITY.md).
+        return get_user_model().objects.normalize_email(self.cleaned_data["email"])
 
     def clean_email_confirmation(self):
         return get_user_model().objects.normalize_email(self.cleaned_data["email_confirmation"])

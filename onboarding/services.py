@@ -1,6 +1,7 @@
 """Stage A: the supplier's account. The only place that creates and activates accounts."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from core.emails import send_email_on_commit
-from core.errors import ReasonError
+from core.errors import DomainError, ReasonError
 from core.events import log_event
+from mandates import services as mandate_services
 from structures import services as structure_services
 
 from .models import SupplierProfile
@@ -39,8 +41,25 @@ class AccountDetails:
         return cls(**{name: data.get(name) or "" for name in cls.__dataclass_fields__})
 
 
+class AccountExists(DomainError):
+    """The address belongs to an account already. Never shown as such to whoever typed it
+    (the wizard tells the account's owner by e-mail, see send_registration_attempt_email)."""
+
+    def __init__(self, account):
+        super().__init__()
+        self.account = account
+
+
+def account_with_email(email):
+    """The account whose connection address is `email` (whatever its letter case), or None."""
+    User = get_user_model()
+    return User.objects.filter(email=User.objects.normalize_email(email)).first()
+
+
 def register_supplier(details: AccountDetails, *, send_activation=True):
     """Create an inactive account without a usable password, and e-mail its activation link.
+
+    AccountExists when the address is registered already (whatever its letter case).
 
     Run inside the caller's transaction when there is one (the wizard's `done()`), so that the
     account and what the later stages create land together or not at all. With
@@ -51,6 +70,9 @@ def register_supplier(details: AccountDetails, *, send_activation=True):
     moment) fails the caller's transaction, which rolls back as a whole.
     """
     User = get_user_model()
+    existing = account_with_email(details.email)
+    if existing is not None:
+        raise AccountExists(existing)
     with transaction.atomic(savepoint=False):
         user = User.objects.create_user(
             email=details.email,
@@ -98,6 +120,33 @@ def send_activation_email(user):
             "valid_hours": settings.ACTIVATION_LINK_MAX_AGE // 3600,
         },
         language=user.language,
+    )
+
+
+# An account waiting for its activation, registered less than this ago: most likely by the very
+# wizard finishing again (a double click, a second tab), whose e-mail is on its way already.
+JUST_REGISTERED = timedelta(minutes=5)
+
+
+def send_registration_attempt_email(account):
+    """Someone went through the wizard with the address of `account`: tell its owner, once the
+    transaction commits, what to do if it was them (log in, or choose a new password; an
+    account still waiting for its activation gets a fresh activation link). The visitor saw
+    the same page as for a new registration, and nothing was created."""
+    waiting = not account.is_active and not account.has_usable_password()
+    if waiting and account.date_joined > timezone.now() - JUST_REGISTERED:
+        return
+    send_email_on_commit(
+        "registration_attempt",
+        account.email,
+        {
+            "user": account,
+            "activation_url": activation_url(account) if waiting else "",
+            "valid_hours": settings.ACTIVATION_LINK_MAX_AGE // 3600,
+            "login_url": settings.SITE_URL + reverse("twofactor:login"),
+            "password_reset_url": settings.SITE_URL + reverse("twofactor:password_reset"),
+        },
+        language=account.language,
     )
 
 
@@ -149,12 +198,31 @@ def activate_account(user, password):
 
 
 def resend_activation_link(email):
-    """Send a fresh link if an inactive account exists for this e-mail; say nothing otherwise."""
+    """« Renvoyer le courriel »: send again the link that activates the account of `email`, if
+    it waits for its activation; say nothing otherwise. Never fails: the page answers the same
+    whatever happens here, so that it tells no one whether an address is registered.
+
+    The link is the pending mandate's while it can be signed (it activates the account too: one
+    kind of link); the account's own when the mandate is past its signing period (the supplier
+    activates the account, then subscribes a new mandate from the connected home). Nothing is
+    sent once the mandate's e-mail was sent 3 times in the hour (no mail bombing).
+    """
     User = get_user_model()
     user = User.objects.filter(email=User.objects.normalize_email(email), is_active=False).first()
-    if user is not None and not user.has_usable_password():
-        with transaction.atomic():
-            send_activation_email(user)
+    if user is None or user.has_usable_password():
+        return None  # unknown, active, or switched off by staff
+    mandate = mandate_services.pending_mandate_of_inactive_account(user.email)
+    if mandate is not None:
+        try:
+            mandate_services.resend_signing_email(mandate, by=user)
+        except mandate_services.ResendLimitReached:
+            return user
+        except mandate_services.MandateLinkError:
+            pass  # past its signing period, not marked « expiré » yet by the nightly job
+        else:
+            return user
+    with transaction.atomic():
+        send_activation_email(user)
     return user
 
 

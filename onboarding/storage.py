@@ -52,7 +52,16 @@ class WizardSessionStorage(SessionStorage):
         self._changed()
 
     def set_step_files(self, step, files):
+        # A file replaced (the step posted again with another one) is removed with the response,
+        # as formtools removes a finished wizard's: a session keeps one file per field.
+        kept = self.data[self.step_files_key].get(step, {})
+        replaced = [kept[field]["tmp_name"] for field in files or {} if field in kept]
+        for field in files or {}:
+            opened = self._files.pop((step, field), None)
+            if opened is not None:
+                opened.close()
         super().set_step_files(step, files)
+        self._tmp_files.extend(replaced)
         self._changed()
 
     def get_step_files(self, step):

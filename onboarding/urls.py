@@ -1,11 +1,15 @@
 from django.urls import path, re_path
 
+from banking.rib import MAX_RIB_SIZE
+from core.uploads import upload_limit
+
 from . import views
 from .wizard import OnboardingWizard
 
 app_name = "onboarding"
 
-wizard = OnboardingWizard.as_view(url_name="onboarding:wizard_step", done_step_name="fin")
+# One file in the whole wizard: the bank details step's RIB.
+wizard = upload_limit(MAX_RIB_SIZE)(OnboardingWizard.as_view(url_name="onboarding:wizard_step", done_step_name="fin"))
 
 urlpatterns = [
     path("", views.landing, name="landing"),

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.emails import has_pending_email
 from core.ratelimit import enforce_rate_limit
 from core.stages import HomeFacts
-from core.views import rate_limited_response
 from invoices import services as invoice_services
 from mandates import services as mandate_services
 from twofactor import services as twofactor_services
@@ -137,17 +136,9 @@ def resend_activation(request):
     form = ResendActivationForm(request.POST)
     if not form.is_valid():
         return render(request, "onboarding/activation_invalid.html", {"resend_form": form}, status=400)
-    email = form.cleaned_data["email"]
-    mandate = mandate_services.pending_mandate_of_inactive_account(email)
-    if mandate is not None:
-        # Its link activates the account too: send it again rather than a second kind of link.
-        try:
-            mandate_services.resend_signing_email(mandate, by=mandate.signatory)
-        except mandate_services.ResendLimitReached:
-            return rate_limited_response(request, minutes=60)
-    else:
-        services.resend_activation_link(email)
-    # The same answer whether or not an account exists: this page must not tell who is registered.
+    # The same page whatever happened (sent, nothing to send, too many e-mails already, a
+    # mandate past its signing period): it must not tell who is registered.
+    services.resend_activation_link(form.cleaned_data["email"])
     return render(request, "onboarding/activation_resent.html", {"email": form.cleaned_data["email"]})
 
 

@@ -11,17 +11,18 @@ No password ever goes through it: the session stores every step's raw POST.
 
 import logging
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from formtools.wizard.forms import ManagementForm
 from formtools.wizard.views import NamedUrlSessionWizardView
 
 from core.errors import DomainError
 from core.stages import Registration
 from core.storage import wizard_file_storage
-from mandates import services as mandate_services
 
 from .stage import ACCOUNT_STEP
 from .stages import STAGES
@@ -80,6 +81,14 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         STAGE_OF_STEP[self.steps.current].step_valid(self.steps.current, form, self)
         return super().process_step(form)
 
+    def get_form_step_files(self, form):
+        # formtools keeps every file posted with a valid step: only the step's own file fields
+        # here (the bank details' RIB). Replacing one removes the previous (WizardSessionStorage):
+        # a wizard holds one RIB at most, and only once its account step passed a captcha
+        # (no later step before, onboarding/stage.py).
+        own = {form.add_prefix(name) for name, field in form.fields.items() if isinstance(field, forms.FileField)}
+        return {name: uploaded for name, uploaded in form.files.items() if name in own}
+
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
         step = self.steps.current
@@ -88,9 +97,44 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         context.update(stage.context(step, form, self))
         return context
 
+    def get(self, *args, **kwargs):
+        step = kwargs.get("step")
+        if step in STAGE_OF_STEP and step not in self.get_form_list():
+            # A step the wizard's conditions skip now (formtools would show it when it is the
+            # stored current step, and fail on it): its first step instead, as for an unknown name.
+            self.storage.current_step = self.steps.first
+            return redirect(self.get_step_url(self.steps.first))
+        if step in STAGE_OF_STEP:
+            if step != self.steps.current:
+                self.storage.current_step = step  # as formtools does for a step chosen by its URL
+            response = STAGE_OF_STEP[step].get(step, self)
+            if response is not None:
+                return response
+        return super().get(*args, **kwargs)
+
+    def get_form(self, step=None, data=None, files=None):
+        # Tells the stages' form_kwargs what this form checks (journey.checks_stored_data):
+        # data stored at an earlier request, or what the browser posts now. Restored after, as
+        # building a form may build others (the conditions read earlier steps).
+        outer = self._checks_stored_data
+        self._checks_stored_data = data is not None and data is not self.request.POST
+        try:
+            return super().get_form(step, data, files)
+        finally:
+            self._checks_stored_data = outer
+
     def post(self, *args, **kwargs):
+        step = self._posted_step()
+        if step is None:
+            # The page's hidden step is missing, unknown, or one the conditions skip (a crafted
+            # page, or a tab left open on a step another tab made pointless): the current step's
+            # page again; nothing is read nor stored.
+            return redirect(self.get_step_url(self._step_to_show()))
+        if step != self.steps.current:
+            # As formtools does next ("form refreshed"): the step the page shows is posted. Done
+            # here so that the stage of this very step handles its buttons and rate limits.
+            self.storage.current_step = step
         post = self.request.POST
-        step = self.steps.current
         if "wizard_goto_step" in post:
             # « Précédent » keeps what was typed on this page, valid or not yet: it is validated
             # again when the supplier comes back and at the end. Not on the first step: the
@@ -104,6 +148,22 @@ class OnboardingWizard(NamedUrlSessionWizardView):
                 return response
         return super().post(*args, **kwargs)
 
+    def _posted_step(self):
+        """The step the posted page says it shows (formtools' management form), when the
+        wizard has it now; None otherwise. formtools takes it as is: an unknown step, or one
+        its conditions skip, was a KeyError (a 500)."""
+        management = ManagementForm(self.request.POST, prefix=self.prefix)
+        if not management.is_valid():
+            return None
+        if self.storage.current_step is None:
+            return self.steps.current  # a wizard not started yet: its first step (formtools' rule)
+        step = management.cleaned_data["current_step"]
+        return step if step in self.get_form_list() else None
+
+    def _step_to_show(self):
+        current = self.steps.current
+        return current if current in self.get_form_list() else self.steps.first
+
     # --- The Journey the stages use (core/stages.py) -----------------------------------------
 
     def cleaned_data(self, step):
@@ -111,6 +171,11 @@ class OnboardingWizard(NamedUrlSessionWizardView):
 
     def step_data(self, step):
         return self.storage.get_step_data(step)
+
+    _checks_stored_data = False
+
+    def checks_stored_data(self):
+        return self._checks_stored_data
 
     def facts(self, before):
         merged = {}
@@ -184,9 +249,13 @@ class OnboardingWizard(NamedUrlSessionWizardView):
         try:
             with transaction.atomic():
                 for stage in STAGES:
-                    forms = {step: form_dict[step] for step, _form in stage.steps if step in form_dict}
-                    if forms:
+                    forms = self._forms_of(stage, form_dict)
+                    if forms and registration.existing_account is None:
                         stage.commit(forms, registration)
+                    elif forms:
+                        # The address is registered already (the account stage said so):
+                        # nothing is created, the page must not differ (core/stages.py).
+                        stage.describe(forms, registration)
                 for stage in STAGES:
                     stage.finish(registration)
         except OSError as error:
@@ -204,30 +273,33 @@ class OnboardingWizard(NamedUrlSessionWizardView):
             return redirect("onboarding:home" if self.request.user.is_authenticated else "onboarding:landing")
         return self._registered(registration)
 
+    @staticmethod
+    def _forms_of(stage, form_dict):
+        return {step: form_dict[step] for step, _form in stage.steps if step in form_dict}
+
     def _finished_twice(self, form_dict):
-        """The same wizard finished twice at once (double click): the first one created
-        everything and sent the e-mail; this one has nothing left to do."""
+        """The address was registered a moment ago by another transaction: most often the same
+        wizard finished twice at once (a double click), whose first request created everything
+        and sent the e-mail. The same page as a new registration; nothing more to do."""
         if ACCOUNT_STEP not in form_dict:
             raise NotSaved
         email = form_dict[ACCOUNT_STEP].cleaned_data["email"]
-        if not get_user_model().objects.filter(email=email, is_active=False).exists():
+        account = get_user_model().objects.filter(email=email).first()
+        if account is None:
             raise NotSaved
-        self.request.session[REGISTRATION_SESSION_KEY] = {
-            "email": email,
-            "structure": "",
-            "created": False,
-            "requested": False,
-            # Which link the first one sent: the mandate's, or the account's own.
-            "mandate": mandate_services.pending_mandate_of_inactive_account(email) is not None,
-        }
-        return redirect("onboarding:registration_sent")
+        registration = Registration(existing_account=account)
+        for stage in STAGES:
+            forms = self._forms_of(stage, form_dict)
+            if forms:
+                stage.describe(forms, registration)
+        return self._registered(registration)
 
     def _registered(self, registration):
-        user = registration.user
+        user = registration.user or registration.existing_account
         summary = {
             "structure": registration.structure.raison_sociale,
             "created": registration.created,
-            "requested": registration.request is not None,
+            "requested": registration.requested,
             "mandate": registration.activation_link_sent,
         }
         if not self.request.user.is_authenticated:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import country_field
+from core.ids import parse_id
 
 from . import services, sirene
 from .identifiers import IdentifierType, normalize_identifier
@@ -112,8 +113,8 @@ class StructureSearchForm(forms.Form):
         if choice == NEW_STRUCTURE:
             return cleaned
         kind, _sep, value = choice.partition(":")
-        if kind == "structure" and value.isdigit():
-            structure = Structure.objects.filter(pk=int(value)).first()
+        if kind == "structure" and parse_id(value) is not None:
+            structure = Structure.objects.filter(pk=parse_id(value)).first()
             if structure is None:
                 raise ValidationError(MSG_UNKNOWN_CHOICE)
             user = self.user if self.user is not None and self.user.is_authenticated else None

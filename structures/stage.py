@@ -8,6 +8,7 @@ wizard: its bank details and mandate are its main manager's.
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.ids import parse_id
 from core.ratelimit import enforce_rate_limit
 from core.stages import Stage, StageCard
 
@@ -101,7 +102,8 @@ class StructureStage(Stage):
         the search step now chooses it, and the wizard ends (every step is validated again on
         the way: an unknown structure sends the supplier back to the search with its message)."""
         prefix = journey.form_prefix(SEARCH_STEP)
-        journey.set_step_data(SEARCH_STEP, StructureSearchForm.data_to_join(prefix, structure_pk))
+        # Not an id (a tampered button): "structure:None", an unknown structure, as for /structures/nouvelle/.
+        journey.set_step_data(SEARCH_STEP, StructureSearchForm.data_to_join(prefix, parse_id(structure_pk)))
         journey.set_step_data(NEW_STRUCTURE_STEP, None)
         return journey.finish()
 
@@ -127,6 +129,14 @@ class StructureStage(Stage):
         registration.structure = outcome.structure
         registration.created = outcome.created
         registration.request = outcome.request
+        registration.requested = outcome.request is not None
+
+    def describe(self, forms, registration):
+        if NEW_STRUCTURE_STEP in forms:
+            details = services.StructureDetails.from_cleaned_data(forms[NEW_STRUCTURE_STEP].cleaned_data)
+            registration.structure, registration.created = details, True
+        else:
+            registration.structure, registration.requested = forms[SEARCH_STEP].cleaned_data["structure"], True
 
     # --- The connected home
 

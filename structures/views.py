@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.ids import parse_id
 from core.ratelimit import enforce_rate_limit
 from twofactor.decorators import fresh_second_factor
 
@@ -57,8 +58,8 @@ def new_structure(request):
     """« + Saisir une nouvelle structure » for a logged-in supplier."""
     if request.method == "POST":
         if JOIN_EXISTING in request.POST:
-            requested = request.POST[JOIN_EXISTING]
-            if not requested.isdigit():
+            requested = parse_id(request.POST[JOIN_EXISTING])
+            if requested is None:
                 raise Http404  # a tampered button: as for an unknown structure
             structure = get_object_or_404(Structure, pk=requested)
             try:

@@ -19,7 +19,7 @@ from benchmarks.pages import create_admin, validate_for_deposit
 # What the benchmark measured (BENCHMARKS.md), page by page.
 EXPECTED = {
     "Assistant — compte (GET)": 1,
-    "Assistant — compte (POST)": 10,
+    "Assistant — compte (POST)": 9,  # 10 until the e-mail's uniqueness moved to the end (item 4)
     "Assistant — structure (GET)": 1,
     "Assistant — structure : recherche par SIRET (POST)": 2,
     "Assistant — structure : « + Saisir une nouvelle structure » (POST)": 4,
@@ -29,7 +29,7 @@ EXPECTED = {
     "Assistant — nouvelle structure sans SIRET (POST)": 6,
     "Assistant — coordonnées bancaires (GET)": 1,
     "Assistant — coordonnées bancaires avec le RIB (POST)": 4,
-    "Assistant — mandat (GET)": 3,
+    "Assistant — mandat (GET)": 2,  # 3 until then: the account's data read again checked it
     "Assistant — mandat : « Générer » (POST)": 4,
     "Assistant — fin : compte, structure, RIB, mandat créés (GET)": 17,
     "Courriel envoyé (GET)": 2,

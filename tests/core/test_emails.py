@@ -79,6 +79,8 @@ def context(structure_name=RAISON_SOCIALE, attachment_status="refusee"):
                 "invoice_url",
                 "mandate_url",
                 "signing_url",
+                "login_url",
+                "password_reset_url",
             )
         },
     }
@@ -96,7 +98,7 @@ def names_the_structure(name, part):
 
 
 def test_it_knows_every_email():
-    assert len(EMAILS) == 14
+    assert len(EMAILS) == 15
     assert {"mandate_signing", "mandate_signed", "attachment_requested", "attachment_decided"} <= set(EMAILS)
 
 

@@ -2,52 +2,33 @@
 
 import pytest
 from django.core import mail
-from django.db import transaction
 from django.urls import reverse
 
-from mandates.services import generate_mandate
-from onboarding.services import AccountDetails, register_supplier
-from structures.services import StructureDetails, create_structure
 from tests.mandates.helpers import NEW_PASSWORD, USER_AGENT, pdf_text, signing_link
+from tests.wizard import register_with_new_structure
 
 pytestmark = pytest.mark.django_db
 
 SITE = "https://fournisseurs.grenoble.test"
 
 
-def finish_wizard():
-    """What the wizard's done() does, in one transaction (the lead wires the real one)."""
-    with transaction.atomic():
-        user = register_supplier(
-            AccountDetails(
-                email="claire.martin@menuiserie-dauphinoise.fr",
-                last_name="Martin",
-                first_name="Claire",
-                address="12 rue Félix Poulat",
-                postcode="38000",
-                city="Grenoble",
-                country="FR",
-            )
-        )
-        outcome = create_structure(
-            user,
-            StructureDetails(
-                identifier_type="siret",
-                identifier="46430577000248",
-                raison_sociale="Menuiserie Dauphinoise",
-                address="3 rue des Arts",
-                postcode="38000",
-                city="Grenoble",
-                verified_by_directory=True,
-            ),
-        )
-        generate_mandate(outcome.structure, user)
+def finish_wizard(client):
+    """The wizard, driven as a browser: the account, « Créer cette structure » from the INSEE
+    directory (Menuiserie Dauphinoise), the bank details with the RIB, « Générer »."""
+    response = register_with_new_structure(
+        client,
+        email="claire.martin@menuiserie-dauphinoise.fr",
+        email_confirmation="claire.martin@menuiserie-dauphinoise.fr",
+    )
+    assert response["Location"] == reverse("onboarding:registration_sent")
 
 
 def test_it_goes_from_the_email_to_invoice_deposit(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        finish_wizard()
-    [signing_email] = [message for message in mail.outbox if "/mandats/signer/" in message.body]
+        finish_wizard(client)
+    # The wizard's one e-mail: the signing link, which also activates the new account.
+    (signing_email,) = mail.outbox
+    assert signing_email.to == ["claire.martin@menuiserie-dauphinoise.fr"]
     path = signing_link(signing_email).removeprefix(SITE)
 
     assert client.get(reverse("invoices:deposit")).status_code == 302  # not logged in yet

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail, signing
@@ -197,6 +199,51 @@ def test_it_answers_the_same_without_sending_when_there_is_nothing_to_activate(
     assert response.status_code == 200
     assert "Si un compte en attente d'activation existe" in response.content.decode()
     assert mail.outbox == []
+
+
+def _answer(response):
+    """What a visitor sees of a response: its status and its page, without the CSRF token."""
+    return response.status_code, re.sub(
+        r'value="[^"]*" name="csrfmiddlewaretoken"|name="csrfmiddlewaretoken" value="[^"]*"',
+        "",
+        response.content.decode(),
+    )
+
+
+def test_it_answers_the_same_page_whatever_the_account_and_its_mandate(client, django_capture_on_commit_callbacks):
+    """« Renvoyer le courriel » never tells whether an address is registered, nor gives a 500:
+    unknown, active, waiting with a mandate past its signing period (MandateLinkError), waiting
+    with a mandate whose e-mail was already sent 3 times this hour (ResendLimitReached)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.mandates.factories import BillingMandateFactory
+
+    SupplierFactory(email="actif@exemple.fr")
+    late = PendingSupplierFactory(email="en-retard@exemple.fr")
+    BillingMandateFactory(signatory=late, generated_at=timezone.now() - timedelta(days=8))
+    busy = PendingSupplierFactory(email="sollicite@exemple.fr")
+    BillingMandateFactory(signatory=busy)
+    answers = {}
+    emails = ["inconnu@exemple.fr", "actif@exemple.fr", "en-retard@exemple.fr"] + ["sollicite@exemple.fr"] * 4
+    for n, email in enumerate(emails):
+        with django_capture_on_commit_callbacks(execute=True):
+            # From several addresses: the rate limit per address (5 an hour) is another test's.
+            response = client.post(
+                reverse("onboarding:resend_activation"), {"email": email}, REMOTE_ADDR=f"192.0.2.{n}"
+            )
+        status, page = _answer(response)
+        answers.setdefault((status, page.replace(email, "ADRESSE")), []).append(email)
+    assert list(answers) == [(200, list(answers)[0][1])]
+    assert "activation existe pour <strong>ADRESSE</strong>" in list(answers)[0][1]
+    # The late mandate's account gets its own activation link; the busy one 3 mandate e-mails, no more.
+    assert [message.to for message in mail.outbox] == [["en-retard@exemple.fr"]] + [["sollicite@exemple.fr"]] * 3
+    assert (
+        client.get(activation_link(mail.outbox[0]).removeprefix("https://fournisseurs.grenoble.test")).status_code
+        == 200
+    )
+    assert all("/mandats/signer/" in message.body for message in mail.outbox[1:])
 
 
 def test_it_refuses_a_malformed_email_when_resending(client):

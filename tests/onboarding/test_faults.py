@@ -87,7 +87,9 @@ def test_it_creates_nothing_when_the_database_fails_mid_way_and_can_finish_again
     assert counts() == [1, 1, 1, 1]
 
 
-def test_it_creates_one_registration_when_the_last_step_is_finished_twice_at_once(client):
+def test_it_creates_one_registration_when_the_last_step_is_finished_twice_at_once(
+    client, django_capture_on_commit_callbacks
+):
     from django.test import Client
 
     up_to_the_last_step(client)
@@ -97,17 +99,24 @@ def test_it_creates_one_registration_when_the_last_step_is_finished_twice_at_onc
     session_data = dict(client.session)
     # The RIB waiting in the wizard's storage, which the first one to finish removes.
     waiting = {path: path.read_bytes() for path in Path(wizard_file_storage.location).rglob("*") if path.is_file()}
-    first = client.get(step_url("fin"))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.get(step_url("fin"))
     assert first["Location"] == reverse("onboarding:registration_sent")
+    summary = client.session["onboarding_registration"]
     session = twin.session
     session.update(session_data)
     session.save()
-    # Read in sequence, the second finds the account and stops at the first step...
-    second = twin.get(step_url("fin"))
-    assert second["Location"] == step_url("compte")
+    # Read in sequence, the second finds the structure the first created: its step says so,
+    # as to anyone typing that SIRET now (the address is not what stops it: the step never
+    # tells an address is registered), and nothing more is created nor sent.
+    with django_capture_on_commit_callbacks(execute=True):
+        second = twin.get(step_url("fin"))
+    assert second["Location"] == step_url("nouvelle-structure")
     assert counts() == [1, 1, 1, 1]
-    # ...and when both passed validation before either committed, the database's unique
-    # e-mail stops the second one, which shows the page the first one led to.
+    assert len(mail.outbox) == 1
+    # Had the structure been typed by someone else in between, the address registered: the
+    # page the first one led to, and no e-mail (an account waiting for its activation,
+    # registered a moment ago: the same wizard finishing again).
     session = twin.session
     session.update(session_data)
     session.save()
@@ -115,9 +124,29 @@ def test_it_creates_one_registration_when_the_last_step_is_finished_twice_at_onc
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
     with (
-        mock.patch("onboarding.forms.AccountForm.clean_email", lambda form: form.cleaned_data["email"]),
         mock.patch("structures.services.existing_structure", return_value=None),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        second = twin.get(step_url("fin"))
+    assert second["Location"] == reverse("onboarding:registration_sent")
+    assert twin.session["onboarding_registration"] == summary
+    assert counts() == [1, 1, 1, 1]
+    assert len(mail.outbox) == 1
+    # ...and when both passed validation before either committed, the database's unique
+    # e-mail stops the second one, which shows the same page.
+    session = twin.session
+    session.update(session_data)
+    session.save()
+    for path, content in waiting.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    with (
+        mock.patch("onboarding.services.account_with_email", return_value=None),
+        mock.patch("structures.services.existing_structure", return_value=None),
+        django_capture_on_commit_callbacks(execute=True),
     ):
         third = twin.get(step_url("fin"))
     assert third["Location"] == reverse("onboarding:registration_sent")
+    assert twin.session["onboarding_registration"] == summary
     assert counts() == [1, 1, 1, 1]
+    assert len(mail.outbox) == 1

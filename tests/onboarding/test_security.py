@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.urls import reverse
 
 from tests.onboarding.factories import DEFAULT_PASSWORD, SupplierFactory
@@ -109,12 +110,27 @@ def test_it_limits_password_reset_requests(client):
 
 
 def test_it_gives_a_new_session_at_login(client):
+    """The session a browser had before the password (one an attacker may have planted: session
+    fixation) is dead after it: a new key, the old one removed from the store, and the old
+    cookie gives no access to the login waiting for its second factor."""
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
     SupplierFactory(email="claire@exemple.fr")
     client.get(reverse("twofactor:login"))
-    client.session["before"] = 1
-    before = client.session.session_key
-    login(client, "claire@exemple.fr", DEFAULT_PASSWORD)
+    session = client.session
+    session["before"] = 1
+    session.save()
+    before = session.session_key
+    planted = Client()
+    planted.cookies[settings.SESSION_COOKIE_NAME] = before
+    assert Session.objects.filter(session_key=before).exists()
+    response = login(client, "claire@exemple.fr", DEFAULT_PASSWORD)
+    assert response["Location"] == reverse("twofactor:login_code")
     assert client.session.session_key != before
+    assert client.session["before"] == 1  # the same visit goes on, under its new key
+    assert not Session.objects.filter(session_key=before).exists()
+    assert planted.get(reverse("twofactor:login_code"))["Location"] == reverse("twofactor:login")
 
 
 def test_it_closes_an_idle_session(client):

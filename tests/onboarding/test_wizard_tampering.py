@@ -6,7 +6,15 @@ from django.contrib.auth import get_user_model
 from banking.models import BankAccount
 from mandates.models import BillingMandate
 from structures.models import Structure
-from tests.wizard import MANAGEMENT_PREFIX, account_data, post_step, register_with_new_structure, step_url
+from tests.wizard import (
+    MANAGEMENT_PREFIX,
+    account_data,
+    fill_wizard_with_new_structure,
+    post_bank_details,
+    post_step,
+    register_with_new_structure,
+    step_url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,18 +41,50 @@ def test_it_refuses_the_last_step_posted_directly(client):
     assert nothing_created()
 
 
-def test_it_refuses_a_changed_hidden_step_field(client):
-    client.get(step_url("compte"))
-    response = client.post(step_url("compte"), {f"{MANAGEMENT_PREFIX}-current_step": "mandat"})
-    follow_to_the_end(client, response)
+def stored(client):
+    wizard = client.session["wizard_onboarding_wizard"]
+    return wizard["step_data"], wizard["step_files"]
+
+
+def test_it_finishes_nothing_from_a_hidden_step_that_skips_a_step(client):
+    """The bank details' page posted with the hidden step of the last one (« Générer » without
+    bank details): the end validates every step again and sends back to the one missing."""
+    fill_wizard_with_new_structure(client)
+    session = client.session
+    wizard = session["wizard_onboarding_wizard"]
+    for step in ("coordonnees-bancaires", "mandat"):  # as if the bank step had never been posted
+        wizard["step_data"].pop(step)
+        wizard["step_files"].pop(step, None)
+    wizard["step"] = "coordonnees-bancaires"
+    session.save()
+    response = client.post(step_url("coordonnees-bancaires"), {f"{MANAGEMENT_PREFIX}-current_step": "mandat"})
+    response = follow_to_the_end(client, response)  # as a browser follows the redirects
     assert nothing_created()
+    assert (response.status_code, response.context["wizard"]["steps"].current) == (200, "coordonnees-bancaires")
+    assert sorted(stored(client)[0]) == ["compte", "mandat", "nouvelle-structure", "structure"]
 
 
-@pytest.mark.parametrize("step", ["banque-secrete", "", "fin", "../admin"])
-def test_it_answers_an_unknown_hidden_step_without_a_500(client, step):
-    client.get(step_url("compte"))
-    response = client.post(step_url("compte"), {f"{MANAGEMENT_PREFIX}-current_step": step})
-    assert response.status_code in (200, 302, 400)
+@pytest.mark.parametrize("step", ["banque-secrete", "", "fin", "../admin", "MANDAT"])
+def test_it_answers_an_unknown_hidden_step_with_the_current_page_finishing_nothing(client, step):
+    """On the last page, every step before it done: a page whose hidden step is unknown is not
+    taken for the current one (« Générer » would finish the registration)."""
+    fill_wizard_with_new_structure(client)
+    before = stored(client)
+    response = client.post(step_url("mandat"), {f"{MANAGEMENT_PREFIX}-current_step": step})
+    location = response["Location"]
+    follow_to_the_end(client, response)  # as a browser follows the redirects
+    assert nothing_created()
+    assert location == step_url("mandat")
+    assert stored(client) == before
+
+
+def test_it_answers_a_hidden_step_skipped_by_the_conditions_with_the_current_page(client):
+    """The account step done, no structure chosen: the bank step does not apply yet."""
+    post_step(client, "compte", account_data())
+    before = stored(client)
+    response = post_bank_details(client)  # its hidden step: « coordonnees-bancaires »
+    assert (response.status_code, response["Location"]) == (302, step_url("structure"))
+    assert stored(client) == before  # neither the bank details nor their RIB
     assert nothing_created()
 
 
