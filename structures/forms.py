@@ -11,7 +11,10 @@ from . import services, sirene
 from .identifiers import IdentifierType, normalize_identifier
 from .models import Membership, Structure
 
-SEARCH_CRITERIA = ("identifier_type", "identifier", "raison_sociale", "postcode", "city")
+# What a search looks for (one at least), and what narrows it.
+SEARCH_TEXTS = ("identifier", "raison_sociale", "last_name", "first_name", "postcode", "city")
+SEARCH_FILTERS = ("identifier_type", "status", "country")
+SEARCH_CRITERIA = SEARCH_FILTERS + SEARCH_TEXTS
 
 MSG_SEARCH_CRITERIA = _("Saisissez un identifiant, ou une raison sociale, un code postal ou une ville.")
 MSG_CHOOSE = _(
@@ -19,6 +22,9 @@ MSG_CHOOSE = _(
     "structure »."
 )
 MSG_UNKNOWN_CHOICE = _("Cette structure n'existe pas ou plus : recherchez-la de nouveau.")
+MSG_NAME_SEARCH_HINT = _(
+    "Pour retrouver la structure d'un particulier à laquelle vous êtes rattaché(e) : elle n'est jamais publiée."
+)
 MSG_IDENTIFIER_TYPE_REQUIRED = _("Choisissez le type d'identifiant de la structure.")
 MSG_FRENCH_POSTCODE = _("Un code postal français comporte 5 chiffres (par exemple 38000).")
 FRENCH_POSTCODE = re.compile(r"^[0-9]{5}$")
@@ -49,8 +55,11 @@ class StructureSearchForm(forms.Form):
     """
 
     fieldsets = [
-        (_("Rechercher par identifiant"), ["identifier_type", "identifier"]),
-        (_("Ou rechercher par nom"), ["raison_sociale", "postcode", "city"]),
+        (_("Rechercher par identifiant"), ["identifier", "identifier_type"]),
+        (
+            _("Ou rechercher par libellé"),
+            ["raison_sociale", "status", "last_name", "first_name", "postcode", "city", "country"],
+        ),
     ]
 
     identifier_type = forms.ChoiceField(
@@ -69,6 +78,20 @@ class StructureSearchForm(forms.Form):
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
+    status = forms.ChoiceField(
+        label=_("Statut"), required=False, choices=[("", _("Tous les statuts")), *Structure.Status.choices]
+    )
+    # Individuals' structures, for their members only (services.search): not offered to a visitor.
+    last_name = forms.CharField(
+        label=_("Nom"),
+        required=False,
+        max_length=150,
+        help_text=MSG_NAME_SEARCH_HINT,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    first_name = forms.CharField(
+        label=_("Prénom"), required=False, max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     postcode = forms.CharField(
         label=_("Code postal"),
         required=False,
@@ -81,12 +104,19 @@ class StructureSearchForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
+    country = country_field(blank=True, blank_label=_("Tous les pays"), label=_("Pays"), required=False)
     choice = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
     def __init__(self, *args, user=None, searching=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.searching = searching
+        if not self.viewer_is_logged_in:
+            del self.fields["last_name"], self.fields["first_name"]
+
+    @property
+    def viewer_is_logged_in(self):
+        return self.user is not None and self.user.is_authenticated
 
     def clean_identifier(self):
         value = self.cleaned_data["identifier"].strip()
@@ -99,7 +129,7 @@ class StructureSearchForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        criteria = [cleaned.get(name) for name in ("identifier", "raison_sociale", "postcode", "city")]
+        criteria = [cleaned.get(name) for name in SEARCH_TEXTS]
         choice = (cleaned.get("choice") or "").strip()
         if self.searching or not choice:
             if not any(criteria) and not self.errors:
@@ -114,9 +144,10 @@ class StructureSearchForm(forms.Form):
         kind, _sep, value = choice.partition(":")
         if kind == "structure" and value.isdigit():
             structure = Structure.objects.filter(pk=int(value)).first()
-            if structure is None:
+            # Only what the search shows may be chosen: guessing numbers reveals nothing.
+            if structure is None or not services.may_be_shown(structure, identifier=cleaned.get("identifier", "")):
                 raise ValidationError(MSG_UNKNOWN_CHOICE)
-            user = self.user if self.user is not None and self.user.is_authenticated else None
+            user = self.user if self.viewer_is_logged_in else None
             try:
                 services.check_can_join(user, structure)
             except services.AttachmentError as error:
@@ -134,12 +165,13 @@ class StructureSearchForm(forms.Form):
         return cleaned
 
     @classmethod
-    def data_to_join(cls, prefix, structure_pk):
-        """What a browser posts to choose joining the structure `structure_pk` in the results
+    def data_to_join(cls, prefix, structure):
+        """What a browser posts to choose joining `structure` after a search by its identifier
         (formtools stores lists of values)."""
         return {
-            f"{prefix}-identifier_type": [IdentifierType.SIRET.value],
-            f"{prefix}-choice": [services.CHOOSE_STRUCTURE.format(pk=structure_pk)],
+            f"{prefix}-identifier_type": [structure.identifier_type],
+            f"{prefix}-identifier": [structure.identifier],
+            f"{prefix}-choice": [services.CHOOSE_STRUCTURE.format(pk=structure.pk)],
         }
 
     def search_outcome(self):
@@ -149,16 +181,18 @@ class StructureSearchForm(forms.Form):
         self.is_valid()
         if any(name in self.errors for name in SEARCH_CRITERIA):
             return None
-        values = {name: self.cleaned_data.get(name, "") for name in SEARCH_CRITERIA}
-        if not any(values[name] for name in SEARCH_CRITERIA[1:]):
+        values = {name: self.cleaned_data.get(name) or "" for name in SEARCH_CRITERIA if name in self.fields}
+        if not any(values.get(name) for name in SEARCH_TEXTS):
             return None
-        return services.search(**values)
+        return services.search(**values, viewer=self.user)
 
     def export_query(self):
         """The query string of « Exporter les résultats » for the criteria typed."""
         if not self.is_bound:
             return ""
-        return urlencode({name: self.data.get(self.add_prefix(name), "") for name in SEARCH_CRITERIA})
+        return urlencode(
+            {name: self.data.get(self.add_prefix(name), "") for name in SEARCH_CRITERIA if name in self.fields}
+        )
 
     @property
     def wants_new_structure(self):
@@ -277,7 +311,8 @@ class NewStructureForm(forms.Form):
             self.add_error("identifier", error)
             return cleaned
         except services.StructureExists as error:
-            self.existing = error.structure  # the page offers « Demander un rattachement » to it
+            if error.may_join:
+                self.existing = error.structure  # the page offers « Demander un rattachement » to it
             error.add_to(self)
             return cleaned
         except services.AttachmentError as error:

@@ -82,7 +82,9 @@ class StructureStage(Stage):
             return journey.render(form)
         if step == NEW_STRUCTURE_STEP:
             if JOIN_EXISTING in request.POST:
-                return self._join_instead(request.POST[JOIN_EXISTING], journey)
+                response = self._join_instead(request.POST[JOIN_EXISTING], journey)
+                if response is not None:
+                    return response
             enforce_rate_limit(request, "directory-search")
             form = journey.form(data=request.POST)
             if form.is_valid() and form.needs_confirmation:
@@ -92,10 +94,15 @@ class StructureStage(Stage):
 
     def _join_instead(self, structure_pk, journey):
         """« Demander un rattachement » on the new structure's page, when the structure exists:
-        the search step now chooses it, and the wizard ends (every step is validated again on
-        the way: an unknown structure sends the supplier back to the search with its message)."""
+        the search step now chooses it, as a search by its identifier would, and the wizard
+        ends (every step is validated again on the way: an unknown structure sends the supplier
+        back to the search with its message)."""
+        form = journey.form(data=journey.request.POST)
+        form.is_valid()
+        if form.existing is None or str(form.existing.pk) != structure_pk:
+            return None  # a stale or tampered button: the page shows the form's own errors
         prefix = journey.form_prefix(SEARCH_STEP)
-        journey.set_step_data(SEARCH_STEP, StructureSearchForm.data_to_join(prefix, structure_pk))
+        journey.set_step_data(SEARCH_STEP, StructureSearchForm.data_to_join(prefix, form.existing))
         journey.set_step_data(NEW_STRUCTURE_STEP, None)
         return journey.finish()
 

@@ -106,7 +106,8 @@ def new_structure(request):
 def export_search(request):
     """« Exporter les résultats »: the same search, as a CSV file."""
     enforce_rate_limit(request, "directory-search")
-    form = StructureSearchForm(request.GET, searching=True)
+    # The same search as the page's, for the same visitor: what it shows, no more.
+    form = StructureSearchForm(request.GET, user=request.user, searching=True)
     outcome = form.search_outcome()
     results = outcome.results if outcome else []
     body = csv_bytes(

@@ -16,6 +16,7 @@ from tests.wizard import (
     choose,
     field_errors,
     generate,
+    new_structure_data,
     post_bank_details,
     post_new_structure,
     post_step,
@@ -299,8 +300,13 @@ def test_it_offers_to_request_attachment_when_the_structure_exists(client):
     ]
     html = response.content.decode()
     assert f'name="rattachement" value="{membership.structure.pk}"' in html
+    # The button is posted with the page's form, as a browser does.
     response = post_step(
-        client, "nouvelle-structure", {}, captcha=None, extra={"rattachement": str(membership.structure.pk)}
+        client,
+        "nouvelle-structure",
+        new_structure_data(),
+        captcha=None,
+        extra={"rattachement": str(membership.structure.pk)},
     )
     assert response["Location"] == step_url("fin")
     response = client.get(response["Location"])
