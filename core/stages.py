@@ -99,6 +99,9 @@ class Journey(Protocol):
     def finish(self):
         """Go to the wizard's end: every step is validated again, then committed."""
 
+    def goto(self, step):
+        """Go to another step (« Annuler » of a stage's own)."""
+
 
 class Stage:
     """One stage of the procedure. Subclasses override what applies to them."""

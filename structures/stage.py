@@ -12,7 +12,15 @@ from core.ratelimit import enforce_rate_limit
 from core.stages import Stage, StageCard
 
 from . import services
-from .forms import JOIN_EXISTING, NewStructureForm, StructureSearchForm, wants_new_structure
+from .forms import (
+    CANCEL,
+    CHANGE_IDENTIFIER,
+    JOIN_EXISTING,
+    NEW_STRUCTURE,
+    NewStructureForm,
+    StructureSearchForm,
+    wants_new_structure,
+)
 
 SEARCH_STEP = "structure"
 NEW_STRUCTURE_STEP = "nouvelle-structure"
@@ -68,9 +76,12 @@ class StructureStage(Stage):
 
     def form_initial(self, step, journey):
         if step == NEW_STRUCTURE_STEP:
-            siret = (journey.cleaned_data(SEARCH_STEP) or {}).get("siret")
-            if siret:
-                return {"has_siret": NewStructureForm.HAS_SIRET, "identifier": siret}
+            search = journey.cleaned_data(SEARCH_STEP) or {}
+            if search.get("siret"):  # « Créer cette structure » on a result of the directory
+                return {"has_siret": NewStructureForm.HAS_SIRET, "identifier": search["siret"]}
+            if search.get("choice") == NEW_STRUCTURE and search.get("identifier"):
+                # « + Saisir une nouvelle structure » after a search by identifier: carried over.
+                return NewStructureForm.initial_for(search["identifier_type"], search["identifier"])
         return {}
 
     def post(self, step, journey):
@@ -81,15 +92,22 @@ class StructureStage(Stage):
             form.searching = True
             return journey.render(form)
         if step == NEW_STRUCTURE_STEP:
+            if CANCEL in request.POST:
+                # « Annuler »: the new structure is left; the search is as it was.
+                journey.set_step_data(NEW_STRUCTURE_STEP, None)
+                return journey.goto(SEARCH_STEP)
             if JOIN_EXISTING in request.POST:
                 response = self._join_instead(request.POST[JOIN_EXISTING], journey)
                 if response is not None:
                     return response
-            enforce_rate_limit(request, "directory-search")
             form = journey.form(data=request.POST)
-            if form.is_valid() and form.needs_confirmation:
-                # Show what the INSEE directory knows before going on.
-                return journey.render(form.confirmation_form())
+            if CHANGE_IDENTIFIER in request.POST:
+                return journey.render(form.identification_form())
+            enforce_rate_limit(request, "directory-search")
+            page = form.next_page()
+            if page is not None and page is not form:
+                # « Étape suivante »: the blocks, pre-filled from INSEE, before « Enregistrer ».
+                return journey.render(page)
         return None
 
     def _join_instead(self, structure_pk, journey):

@@ -93,6 +93,7 @@ def new_structure_data(**overrides):
         "city": "",
         "country": "FR",
         "verified": "",
+        "identified": "",
     }
     data.update(overrides)
     return data

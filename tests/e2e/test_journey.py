@@ -194,12 +194,12 @@ def run(journey, hands, language="fr"):
     hands.click("button", t("Étape suivante"))
     page.get_by_text(
         t(
-            "Informations retrouvées dans le répertoire Sirene de l'INSEE : vérifiez-les, puis cliquez sur « Étape "
-            "suivante »."
+            "Informations retrouvées dans le répertoire Sirene de l'INSEE : vérifiez-les, puis cliquez sur "
+            "« Enregistrer »."
         )
     ).wait_for()
     journey.check("nouvelle-structure-insee")
-    hands.click("button", t("Étape suivante"))
+    hands.click("button", t("Enregistrer"))
 
     page.get_by_text(step(3, "Coordonnées bancaires")).wait_for()
     journey.check("coordonnees-bancaires")

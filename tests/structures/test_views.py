@@ -36,7 +36,7 @@ def test_it_creates_a_structure_from_the_stand_alone_page(client):
         reverse("structures:request_attachment"),
         {"identifier_type": "siret", "identifier": "46430577000248", "choice": "siret:46430577000248"},
     )
-    assert response["Location"] == reverse("structures:new") + "?siret=46430577000248"
+    assert response["Location"] == reverse("structures:new") + "?identifier_type=siret&identifier=46430577000248"
     html = client.get(response["Location"]).content.decode()
     assert 'value="46430577000248"' in html
     data = {"has_siret": "oui", "identifier": "46430577000248", "country": "FR"}

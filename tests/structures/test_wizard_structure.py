@@ -213,10 +213,15 @@ def test_it_marks_a_structure_typed_during_an_outage_as_not_verified(client):
     response = post_new_structure(client, identifier="50350350000004")
     html = response.content.decode()
     assert "Le répertoire Sirene de l&#x27;INSEE ne répond pas pour le moment." in html
+    # The blocks' page, to fill in by hand: no error before « Enregistrer ».
+    assert 'name="nouvelle-structure-identified" value="50350350000004"' in html
+    assert "field--error" not in html
+    response = post_new_structure(client, identifier="50350350000004", identified="50350350000004")
     assert field_errors(response, "nouvelle-structure", "raison_sociale") == ["Ce champ est obligatoire."]
     response = post_new_structure(
         client,
         identifier="50350350000004",
+        identified="50350350000004",
         raison_sociale="Atelier Panne",
         address="1 rue Lesdiguières",
         postcode="38000",
@@ -263,6 +268,7 @@ def test_it_marks_a_structure_typed_during_an_outage_as_not_verified(client):
                 "has_siret": "non",
                 "identifier_type": "particulier",
                 "identifier": "Claire Martin",
+                "identified": "Claire Martin",
                 "raison_sociale": "Claire Martin",
                 "address": "1 rue A",
                 "postcode": "3800",
