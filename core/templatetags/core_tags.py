@@ -34,3 +34,9 @@ def has_required_fields(form):
     if form is None or not hasattr(form, "visible_fields"):
         return False
     return any(shown_as_required(bound.field) for bound in form.visible_fields())
+
+
+@register.filter
+def notice(bound_field):
+    """Information the form gives about a field (its `notices`, by name), not an error."""
+    return getattr(bound_field.form, "notices", {}).get(bound_field.name, "")
