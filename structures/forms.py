@@ -38,6 +38,8 @@ JOIN_EXISTING = "rattachement"
 CHANGE_IDENTIFIER = "modifier"
 # « Annuler » on the new structure's pages: back to the search, the new structure left.
 CANCEL = "annuler"
+# « Confirmer la demande de rattachement »: the results' « Demander un rattachement » asks first.
+CONFIRM_JOIN = "confirmer"
 
 
 def checked_identifier(identifier_type, value):
@@ -115,6 +117,8 @@ class StructureSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.searching = searching
+        # The page asks to confirm the request to join the structure chosen (nothing sent yet).
+        self.confirming = False
         if not self.viewer_is_logged_in:
             del self.fields["last_name"], self.fields["first_name"]
 
@@ -201,6 +205,14 @@ class StructureSearchForm(forms.Form):
     @property
     def wants_new_structure(self):
         return wants_new_structure(self.cleaned_data)
+
+    def needs_join_confirmation(self, posted):
+        """A structure to join was chosen (valid), and « Confirmer » was not clicked yet."""
+        return CONFIRM_JOIN not in posted and self.is_valid() and self.cleaned_data.get("structure") is not None
+
+    @property
+    def structure_to_join(self):
+        return self.cleaned_data.get("structure") if self.confirming else None
 
     @property
     def chosen_siret(self):

@@ -91,6 +91,12 @@ class StructureStage(Stage):
             form = journey.form(data=request.POST)
             form.searching = True
             return journey.render(form)
+        if step == SEARCH_STEP:
+            form = journey.form(data=request.POST)
+            if form.needs_join_confirmation(request.POST):
+                # What will happen, who decides, and that the wizard ends there: then « Confirmer ».
+                form.confirming = True
+                return journey.render(form)
         if step == NEW_STRUCTURE_STEP:
             if CANCEL in request.POST:
                 # « Annuler »: the new structure is left; the search is as it was.
@@ -126,6 +132,8 @@ class StructureStage(Stage):
 
     def context(self, step, form, journey):
         if step == SEARCH_STEP:
+            if getattr(form, "confirming", False):
+                return {"ends_here": True, "registering": not journey.request.user.is_authenticated}
             return {"search": form.search_outcome(), "export_query": form.export_query()}
         return {}
 

@@ -38,6 +38,11 @@ def request_attachment(request):
                 else:
                     query = ""
                 return redirect(reverse("structures:new") + (f"?{query}" if query else ""))
+            if form.needs_join_confirmation(request.POST):
+                form.confirming = True
+                return render(
+                    request, "structures/request_attachment.html", {"form": form, "export_query": form.export_query()}
+                )
             try:
                 outcome = services.join_structure(request.user, form.cleaned_data["structure"])
             except services.AttachmentError as error:

@@ -130,7 +130,7 @@ def test_an_unconfirmed_siret_is_chosen_only_after_a_search_by_that_siret(at_str
     assert response.context["wizard"]["form"].non_field_errors() == [UNKNOWN]
     assert "Marc Dubois" not in response.content.decode()
     response = choose(at_structure_step, f"structure:{hidden.pk}", identifier=hidden.identifier)
-    assert response["Location"] == step_url("fin")
+    assert "Marc Dubois" in response.content.decode()  # the confirmation names it
 
 
 def test_creating_an_individual_s_structure_twice_does_not_name_the_first_one(at_structure_step, individual):

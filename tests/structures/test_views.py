@@ -20,7 +20,12 @@ def test_it_searches_and_requests_attachment_from_the_stand_alone_page(client, d
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("structures:request_attachment"),
-            {"identifier_type": "siret", "raison_sociale": "alpine", "choice": f"structure:{manager.structure.pk}"},
+            {
+                "identifier_type": "siret",
+                "raison_sociale": "alpine",
+                "choice": f"structure:{manager.structure.pk}",
+                "confirmer": "1",
+            },
         )
     assert response["Location"] == reverse("onboarding:home")
     assert AttachmentRequest.objects.get().user == supplier

@@ -16,6 +16,7 @@ from tests.wizard import (
     choose,
     field_errors,
     generate,
+    join,
     new_structure_data,
     post_bank_details,
     post_new_structure,
@@ -329,7 +330,7 @@ def test_it_ends_the_wizard_on_a_request_and_tells_the_manager_after_activation(
     membership = MainManagerFactory(structure__identifier=COMPANY_SIRET, user__email="gerant@dauphinoise.fr")
     post_step(client, "compte", account_data())
     with django_capture_on_commit_callbacks(execute=True):
-        response = choose(client, f"structure:{membership.structure.pk}", identifier=COMPANY_SIRET)
+        response = join(client, membership.structure.pk, identifier=COMPANY_SIRET)
         assert response["Location"] == step_url("fin")
         response = client.get(response["Location"])
     assert response["Location"] == reverse("onboarding:registration_sent")
@@ -352,7 +353,7 @@ def test_it_lets_a_logged_in_supplier_request_from_the_wizard(client, django_cap
     supplier = SupplierFactory()
     client.force_login(supplier)
     with django_capture_on_commit_callbacks(execute=True):
-        response = choose(client, f"structure:{membership.structure.pk}", identifier=membership.structure.identifier)
+        response = join(client, membership.structure.pk, identifier=membership.structure.identifier)
         response = client.get(response["Location"])
     assert response["Location"] == reverse("onboarding:home")
     assert AttachmentRequest.objects.get().user == supplier
