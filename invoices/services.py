@@ -61,6 +61,7 @@ class DepositAccess:
     structure: object = None
     mandate: BillingMandate | None = None
     is_main_manager: bool = False
+    managed_ids: frozenset = frozenset()  # the structures the user is the main manager of
 
     @property
     def allowed(self):
@@ -85,9 +86,9 @@ def deposit_access(user):
             latest[mandate.structure_id] = mandate
     states = {m.structure_id: state_of(latest.get(m.structure_id)) for m in memberships}
     signed = [m.structure for m in memberships if states[m.structure_id].done]
-    if signed:
-        return DepositAccess(structures=signed)
     managed = [m for m in memberships if m.role == Membership.Role.MAIN_MANAGER]
+    if signed:
+        return DepositAccess(structures=signed, managed_ids=frozenset(m.structure_id for m in managed))
     membership = (managed or memberships)[0]
     state = states[membership.structure_id]
     return DepositAccess(

@@ -163,6 +163,10 @@ class StructureStage(Stage):
         facts.memberships = board.memberships
         managed = board.managed_structures
         facts.structure = managed[0] if managed else None
+        if facts.structure is None and board.memberships:
+            # Stages C and D are its main manager's: the home shows where the structure stands.
+            facts.member_structure = board.memberships[0].structure
+            facts.main_manager = facts.member_structure.main_manager
         request_one = {
             "action_label": _("+ Demander un rattachement"),
             "action_url": reverse("structures:request_attachment"),

@@ -4,6 +4,7 @@ import html as html_lib
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.storage import wizard_file_storage
 from invoices import pending
@@ -156,15 +157,50 @@ def test_it_hides_the_structures_of_others(logged_in, structure):
     assert logged_in.get(reverse("invoices:enter"), {"structure": someone_else.pk}).status_code == 404
 
 
-def test_it_asks_for_validated_bank_details_first(client, service):
+def test_it_says_the_rib_sent_awaits_validation_rather_than_asking_for_one(client, service):
     mandate = BillingMandateFactory(signed=True, structure__raison_sociale="Atelier Drac")
-    BankAccountFactory(structure=mandate.structure)  # still waiting for validation
+    account = BankAccountFactory(structure=mandate.structure)  # still waiting for validation
     client.force_login(mandate.signatory)
     page = text(client.get(DEPOSIT_URL))
-    assert "La structure Atelier Drac n'a pas de coordonnées bancaires validées par la Ville" in page
+    date = date_format(timezone.localtime(account.created_at), "DATE_FORMAT")
+    assert (
+        f"Le RIB de Atelier Drac envoyé le {date} (IBAN {account.iban_masked}) attend la validation des services "
+        "financiers de la Ville." in page
+    )
+    assert "le dépôt de factures est ouvert" not in page
+    assert "n'a pas de coordonnées bancaires validées" not in page
+    assert "+ Ajouter des coordonnées bancaires" not in page  # one is pending
     assert 'name="file"' not in page
     response = upload(client, pdfs.plain_pdf())
     assert response.status_code == 200 and not wizard_file_storage.exists("factures")
+
+
+def test_it_offers_to_add_bank_details_to_the_main_manager_when_none_were_sent(client):
+    mandate = BillingMandateFactory(signed=True, structure__raison_sociale="Atelier Drac")
+    client.force_login(mandate.signatory)
+    page = text(client.get(DEPOSIT_URL))
+    assert "La structure Atelier Drac n'a pas de coordonnées bancaires validées par la Ville" in page
+    assert "+ Ajouter des coordonnées bancaires" in page
+
+
+def test_it_says_why_bank_details_were_rejected_and_offers_new_ones(client):
+    mandate = BillingMandateFactory(signed=True, structure__raison_sociale="Atelier Drac")
+    BankAccountFactory(structure=mandate.structure, rejected=True)
+    client.force_login(mandate.signatory)
+    page = text(client.get(DEPOSIT_URL))
+    assert "ont été rejetées par les services financiers de la Ville : RIB illisible." in page
+    assert "+ Ajouter des coordonnées bancaires" in page
+
+
+def test_a_member_is_told_the_main_manager_adds_the_bank_details(client):
+    from tests.structures.factories import MembershipFactory
+
+    mandate = BillingMandateFactory(signed=True)
+    member = MembershipFactory(structure=mandate.structure).user
+    client.force_login(member)
+    page = text(client.get(DEPOSIT_URL))
+    assert "Le gestionnaire principal de la structure les ajoute : demandez-le-lui." in page
+    assert "+ Ajouter des coordonnées bancaires" not in page
 
 
 def test_it_refuses_the_same_invoice_number_twice(logged_in, structure, service, account):
