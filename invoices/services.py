@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from banking.models import BankAccount
+from core.dates import local_datetime, short_date
 from core.emails import send_email_on_commit
 from core.errors import DomainError
 from mandates.models import BillingMandate
@@ -268,6 +269,7 @@ def _record(*, structure, user, data, content, original_name, source, facturx_xm
             "invoice_deposited",
             user.notification_email,
             {"invoice": invoice, "structure": structure, "invoice_url": _absolute(invoice)},
+            language=user.language,
         )
     return invoice
 
@@ -293,7 +295,7 @@ def check_not_deposited(structure, *, number=None, sha256=None):
                 MSG_SAME_FILE
                 % {
                     "number": existing.number,
-                    "date": existing.issue_date.strftime("%d/%m/%Y"),
+                    "date": short_date(existing.issue_date),
                     "deposited": _paris(existing.deposited_at),
                 },
                 field="file",
@@ -304,7 +306,8 @@ def check_not_deposited(structure, *, number=None, sha256=None):
 
 
 def _paris(moment):
-    return timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M")
+    """The moment in the city's time zone, in the active language's format."""
+    return local_datetime(moment)
 
 
 def _absolute(invoice):
@@ -411,11 +414,12 @@ def _move(invoice, to, *, by, comment):
         changed_by=by,
         comment=comment,
     )
-    recipient = _supplier_contact(invoice)
-    if recipient:
+    supplier = _supplier(invoice)
+    if supplier is not None:
+        # Changed by staff browsing in French: the supplier reads it in their own language.
         send_email_on_commit(
             "invoice_status_changed",
-            recipient,
+            supplier.notification_email,
             {
                 "invoice": invoice,
                 "structure": invoice.structure,
@@ -424,15 +428,16 @@ def _move(invoice, to, *, by, comment):
                 "comment": comment,
                 "invoice_url": _absolute(invoice),
             },
+            language=supplier.language,
         )
 
 
-def _supplier_contact(invoice):
+def _supplier(invoice):
     """Who deposited the invoice, else the structure's main manager (the depositor may have left)."""
     user = invoice.deposited_by
     if user is None or not user.is_active:
         user = invoice.structure.main_manager
-    return user.notification_email if user else None
+    return user
 
 
 # What the supplier's pages and the connected home show

@@ -78,7 +78,7 @@ def test_it_prefills_the_form_from_a_facturx_and_keeps_its_xml(logged_in, struct
     step = text(logged_in.get(response["Location"]))
     assert "Factur-X conforme au schéma (profil EN 16931)" in step
     assert 'name="number" value="F-2026-001"' in step
-    assert f'name="issue_date" value="{pdfs.ISSUE_DATE:%d/%m/%Y}"' in step
+    assert f'name="issue_date" value="{date_format(pdfs.ISSUE_DATE, "SHORT_DATE_FORMAT")}"' in step
     for name, value in (("amount_excl_tax", "1000,00"), ("vat_amount", "200,00"), ("amount_incl_tax", "1200,00")):
         assert f'name="{name}" value="{value}"' in step
     assert 'name="engagement_number" value="ENG-2026-042"' in step
@@ -207,9 +207,9 @@ def test_it_refuses_the_same_invoice_number_twice(logged_in, structure, service,
     deposit(logged_in, pdfs.plain_pdf(), service, account)
     first = Invoice.objects.get()
     response = deposit(logged_in, pdfs.plain_pdf("autre"), service, account)
-    deposited = timezone.localtime(first.deposited_at)
+    deposited = date_format(timezone.localtime(first.deposited_at), "DATETIME_FORMAT")
     assert (
-        f"La facture n° F-2026-001 a déjà été déposée pour cette structure le {deposited:%d/%m/%Y à %H:%M} : "
+        f"La facture n° F-2026-001 a déjà été déposée pour cette structure le {deposited} : "
         "une facture corrigée doit porter un nouveau numéro."
     ) in text(response)
     assert Invoice.objects.count() == 1
@@ -221,10 +221,11 @@ def test_it_refuses_the_same_file_twice_naming_the_first_invoice(logged_in, serv
     first = Invoice.objects.get()
     response = upload(logged_in, data)
     assert response.status_code == 200
-    deposited = timezone.localtime(first.deposited_at)
+    deposited = date_format(timezone.localtime(first.deposited_at), "DATETIME_FORMAT")
+    issued = date_format(pdfs.ISSUE_DATE, "SHORT_DATE_FORMAT")
     assert (
-        f"Ce fichier a déjà été déposé le {deposited:%d/%m/%Y à %H:%M} : c'est la facture n° F-2026-001 du "
-        f"{pdfs.ISSUE_DATE:%d/%m/%Y}. Une facture corrigée doit être un nouveau fichier, avec un nouveau numéro."
+        f"Ce fichier a déjà été déposé le {deposited} : c'est la facture n° F-2026-001 du "
+        f"{issued}. Une facture corrigée doit être un nouveau fichier, avec un nouveau numéro."
     ) in text(response)
 
 
