@@ -29,6 +29,7 @@ def test_the_mandate_e_mail_gives_its_deadline_in_the_signatory_s_language(
     html = message.alternatives[0][0]
     assert deadline in message.body and deadline in html
     assert f'<html lang="{language}">' in html
+    assert "Chorus Pro" in message.body and "Chorus Pro" in html  # the portal it leads to, named
     assert "Ce courriel est envoyé automatiquement" in message.body or language == "en"
     if language == "en":
         assert " à " not in message.body and "décembre" not in message.body.lower()

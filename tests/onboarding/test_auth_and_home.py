@@ -94,6 +94,9 @@ def test_it_shows_the_landing_page_with_the_four_stages(client, django_assert_nu
     html = response.content.decode()
     assert response.status_code == 200
     assert html.count('<li class="stage-card"') == 4
+    # The city's guided path to Chorus Pro, named with the portal's own words.
+    assert "déposent leurs factures sur Chorus Pro" in html
+    assert "« S&#x27;inscrire sur Chorus Portail Pro »" in html or "« S'inscrire sur Chorus Portail Pro »" in html
     assert f'href="{reverse("onboarding:wizard")}"' in html
 
 
