@@ -60,6 +60,14 @@ class BankingStage(Stage):
         if facts.structure is None:
             if facts.member_structure is not None:
                 return self._member_card(facts)
+            if facts.dashboard is not None and facts.dashboard.pending_requests:
+                return StageCard(
+                    self,
+                    done=False,
+                    status=_("Par le gestionnaire principal de la structure demandée"),
+                    yours=False,
+                    detail=_("Une fois votre demande de rattachement acceptée, vous verrez ici où elles en sont."),
+                )
             return StageCard(self, done=False, status=_("À faire"))
         state = services.bank_details_state(facts.structure)
         add = {

@@ -43,6 +43,14 @@ class MandateStage(Stage):
         if facts.structure is None:
             if facts.member_structure is not None:
                 return self._member_card(facts)
+            if facts.dashboard is not None and facts.dashboard.pending_requests:
+                return StageCard(
+                    self,
+                    done=False,
+                    status=_("Par le gestionnaire principal de la structure demandée"),
+                    yours=False,
+                    detail=_("Une fois votre demande de rattachement acceptée, vous verrez ici où il en est."),
+                )
             return StageCard(self, done=False, status=_("À faire"))
         state = services.mandate_state(facts.structure)
         facts.mandate_signed = state.done

@@ -191,6 +191,13 @@ def run(journey, hands, language="fr"):
 
     page.get_by_role("heading", name=t("Création d'une nouvelle structure")).wait_for()
     journey.check("nouvelle-structure")
+    # The type of identifier belongs to « n'a pas de SIRET »: hidden while « a un SIRET » is chosen.
+    conditional = page.locator("[data-shown-with]")
+    assert not conditional.is_visible()
+    page.check("#id_nouvelle-structure-has_siret_1")
+    assert conditional.is_visible()
+    page.check("#id_nouvelle-structure-has_siret_0")
+    assert not conditional.is_visible()
     hands.click("button", t("Étape suivante"))
     page.get_by_text(
         t(

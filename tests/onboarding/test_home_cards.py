@@ -63,3 +63,18 @@ def test_a_member_sees_the_validated_details_and_the_signed_mandate(client):
     assert by_key["banking"].done and by_key["banking"].status == "Validées"
     assert by_key["mandate"].done and by_key["mandate"].action_url == reverse("mandates:detail", args=[mandate.pk])
     assert "+ Déposer une facture" in html
+
+
+def test_a_requester_waiting_for_the_decision_is_not_told_stages_3_and_4_are_theirs(client):
+    from structures.models import AttachmentRequest
+    from tests.onboarding.factories import SupplierFactory
+
+    manager = MainManagerFactory()
+    requester = SupplierFactory()
+    AttachmentRequest.objects.create(user=requester, structure=manager.structure)
+    client.force_login(requester)
+    by_key, _html = cards(client)
+    assert by_key["structure"].status == "En attente de la décision du gestionnaire principal"
+    for key in ("banking", "mandate"):
+        assert by_key[key].status == "Par le gestionnaire principal de la structure demandée"
+        assert not by_key[key].yours
