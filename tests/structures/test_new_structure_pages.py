@@ -165,3 +165,27 @@ def test_the_first_page_goes_on_with_what_a_browser_posts_from_it(at_structure_s
         captcha=None,
     )
     assert response["Location"] == step_url("coordonnees-bancaires")
+
+
+def test_an_empty_identifier_says_so_once(at_structure_step):
+    choose(at_structure_step, "nouvelle")
+    response = post_new_structure(at_structure_step, identifier="")
+    assert field_errors(response, "nouvelle-structure", "identifier") == ["Saisissez l'identifiant de la structure."]
+    assert "nouvelle-structure-raison_sociale" not in response.content.decode()  # still the first page
+
+
+def test_a_country_removed_from_the_second_page_is_asked_for(at_structure_step):
+    choose(at_structure_step, "nouvelle")
+    typed = {"has_siret": "non", "identifier_type": "tva_ue", "identifier": "DE136695976", "identified": "DE136695976"}
+    response = post_new_structure(
+        at_structure_step,
+        **typed,
+        raison_sociale="Holzbau Müller GmbH",
+        address="Hauptstraße 5",
+        postcode="80331",
+        city="München",
+        country="",
+    )
+    assert response.status_code == 200
+    assert field_errors(response, "nouvelle-structure", "country") == ["Ce champ est obligatoire."]
+    assert 'value="Holzbau Müller GmbH"' in response.content.decode()
