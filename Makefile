@@ -46,6 +46,13 @@ test: install-dev node_modules/.installed
 	@command -v chromium >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ] || echo "No browser found: the browser tests (tests/e2e) will be skipped. Install one with: apt-get install chromium"
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+# Screenshots of every supplier page (tests/e2e/tour.py) at 375 and 1280 px, in French and in
+# English, under screens/ (ignored by git); the pages wider than 320 px are printed. The browser
+# tests' chromium against pytest-django's live server (tests/e2e/screens.py).
+.PHONY: screens
+screens: install-dev node_modules/.installed
+	$(PY) -m pytest tests/e2e/screens.py -p no:randomly -n 0 -q -s
+
 # The exact versions of the runtime and test dependencies, audited in CI: frozen from a venv
 # that has only them (never the tools: ruff, bandit, pip-audit; never the bench extra).
 LOCK_VENV := $(shell mktemp -u /tmp/onboarding-lock-XXXXXX)

@@ -28,9 +28,10 @@ MSG_BBAN_REQUIRED = _("Saisissez l'identification internationale : les caractèr
 MSG_BIC_REQUIRED = _("Saisissez le BIC (ou code Swift) indiqué sur votre RIB.")
 MSG_FILE_REQUIRED = _("Joignez votre RIB au format PDF (taille maximale par fichier : 4096 kilo-octets).")
 MSG_FILE_EMPTY = _("Le fichier joint est vide : joignez votre RIB au format PDF.")
+# Information, not an error of the file: shown once, next to the field, when another field is wrong.
 MSG_FILE_CHOOSE_AGAIN = _(
-    "Le formulaire contient une erreur : pour votre sécurité, le fichier joint n'a pas été conservé. "
-    "Choisissez-le à nouveau."
+    "Pour votre sécurité, le fichier joint n'a pas été conservé à cause de l'erreur ailleurs dans le "
+    "formulaire : choisissez-le à nouveau avant de valider."
 )
 MSG_FACTOR_RAISON_SOCIALE = _("Saisissez la raison sociale de l'affactureur.")
 MSG_FACTOR_COUNTRY = _("Choisissez le pays de l'affactureur.")
@@ -73,11 +74,14 @@ class BankAccountForm(forms.Form):
     it between steps and validates the form again at the end).
     """
 
+    # In the procedure's order: the « Affactureur » block comes first (block 1), optional, then
+    # the type, the IBAN's blocks and the BIC, the file and its type.
+    factor_fields = list(FACTOR_FIELDS)
     fieldsets = [
+        (_("Affactureur"), factor_fields),
         (_("Compte bancaire"), ["account_name", "account_type"]),
         (_("Coordonnées bancaires"), ["country_code", "check_digits", "bban", "bic"]),
         (_("Pièce jointe"), ["rib_file", "attachment_type"]),
-        (_("Affactureur"), list(FACTOR_FIELDS)),
     ]
 
     account_name = forms.CharField(
@@ -147,7 +151,9 @@ class BankAccountForm(forms.Form):
         label=_("Identifiant"), required=False, max_length=100, help_text=_("SIRET pour un affactureur français.")
     )
     factor_identifier_type = forms.ChoiceField(
-        label=_("Type identifiant"), required=False, choices=[("", "---------"), *IdentifierType.choices]
+        label=_("Type identifiant"),
+        required=False,
+        choices=[("", _("Sélectionner une option")), *IdentifierType.choices],
     )
 
     def __init__(self, *args, known_rib_check=None, **kwargs):
@@ -156,6 +162,8 @@ class BankAccountForm(forms.Form):
         # wizard's end); `rib_check_done` is the one made or reused by clean().
         self.known_rib_check = known_rib_check
         self.rib_check_done = None
+        # Information to show next to a field, by name (not errors: the form may be valid).
+        self.notices = {}
         if self.is_bound:
             self._split_pasted_iban()
 
@@ -256,7 +264,12 @@ class BankAccountForm(forms.Form):
         # Browsers never refill a file input: when the page comes back with an error elsewhere,
         # the supplier must be told that the file they chose is gone.
         if self._errors and "rib_file" not in self._errors and self.cleaned_data.get("rib_file"):
-            self.add_error("rib_file", ValidationError(MSG_FILE_CHOOSE_AGAIN, code="choose_again"))
+            self.notices["rib_file"] = MSG_FILE_CHOOSE_AGAIN
+
+    @property
+    def factor_block_open(self):
+        """The optional « Affactureur » block is shown unfolded once something is typed in it."""
+        return any(self[name].value() or self[name].errors for name in FACTOR_FIELDS)
 
 
 class ManagedStructureForm(forms.Form):

@@ -8,6 +8,7 @@ and IBAN (banking.rib.KnownRibCheck).
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import local_date
 from core.ratelimit import enforce_rate_limit
 from core.stages import Stage, StageCard
 
@@ -56,26 +57,88 @@ class BankingStage(Stage):
     # --- The connected home
 
     def home_card(self, facts):
+        if facts.structure is None:
+            if facts.member_structure is not None:
+                return self._member_card(facts)
+            if facts.dashboard is not None and facts.dashboard.pending_requests:
+                return StageCard(
+                    self,
+                    done=False,
+                    status=_("Par le gestionnaire principal de la structure demandée"),
+                    yours=False,
+                    detail=_("Une fois votre demande de rattachement acceptée, vous verrez ici où elles en sont."),
+                )
+            return StageCard(self, done=False, status=_("À faire"))
+        state = services.bank_details_state(facts.structure)
         add = {
             "action_label": _("+ Ajouter des coordonnées bancaires"),
             "action_url": reverse("banking:add"),
         }
-        if facts.structure is None:
-            if facts.memberships:
-                return StageCard(self, done=False, status=_("Gérées par le gestionnaire principal de votre structure"))
-            return StageCard(self, done=False, status=_("À faire"))
-        state = services.bank_details_state(facts.structure)
+        pending = state.latest if state.latest is not None and state.latest.is_pending else None
+        # « + Ajouter des coordonnées bancaires » is offered when none wait for the city: the
+        # card says why it is not, and what comes next.
+        waiting = (
+            _(
+                "Le RIB envoyé le %(date)s (IBAN %(iban)s) attend la validation des services financiers de la Ville : "
+                "vous recevrez un courriel de leur décision. D'autres coordonnées pourront être ajoutées ensuite."
+            )
+            % {"date": local_date(pending.created_at), "iban": pending.iban_masked}
+            if pending
+            else ""
+        )
         if state.done:
-            if state.change_pending:
-                status = _("Validées — nouvelles coordonnées en attente de validation")
-            else:
-                status = _("Validées")
-            return StageCard(self, done=True, status=status, **add)
-        if state.status == BankAccount.Status.PENDING:
-            return StageCard(self, done=False, status=_("En attente de validation par la Ville"))
+            if pending:
+                return StageCard(
+                    self,
+                    done=True,
+                    status=_("Validées — nouvelles coordonnées en attente de validation"),
+                    detail=waiting,
+                )
+            return StageCard(self, done=True, status=_("Validées"), **add)
+        if pending:
+            return StageCard(self, done=False, status=_("En attente de validation par la Ville"), detail=waiting)
         if state.status == BankAccount.Status.REJECTED:
             return StageCard(self, done=False, status=_("Rejetées : ajoutez de nouvelles coordonnées bancaires"), **add)
         return StageCard(self, done=False, status=_("À faire"), **add)
+
+    def _member_card(self, facts):
+        """A member's view: the structure's bank details, given by its main manager."""
+        structure = facts.member_structure
+        names = {"structure": structure.raison_sociale, "name": _manager_name(facts)}
+        state = services.bank_details_state(structure)
+        if state.done:
+            return StageCard(
+                self,
+                done=True,
+                status=_("Validées"),
+                yours=False,
+                detail=_("Les coordonnées bancaires de « %(structure)s » sont validées par la Ville.") % names,
+            )
+        if state.status == BankAccount.Status.PENDING:
+            return StageCard(
+                self,
+                done=False,
+                status=_("En attente de validation par la Ville"),
+                yours=False,
+                detail=_("Envoyées le %(date)s par le gestionnaire principal de « %(structure)s », %(name)s.")
+                % {**names, "date": local_date(state.latest.created_at)},
+            )
+        if state.status == BankAccount.Status.REJECTED:
+            status = _("Rejetées : à renvoyer par le gestionnaire principal")
+        else:
+            status = _("À faire par le gestionnaire principal")
+        return StageCard(
+            self,
+            done=False,
+            status=status,
+            yours=False,
+            detail=_("C'est le gestionnaire principal de « %(structure)s », %(name)s, qui les ajoute.") % names,
+        )
+
+
+def _manager_name(facts):
+    manager = facts.main_manager
+    return manager.get_full_name() if manager is not None else _("la direction des finances de la Ville")
 
 
 STAGE = BankingStage()

@@ -1,5 +1,6 @@
 """Form pieces shared by the stage apps: forms parse and display, they decide no business rule."""
 
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import CountryField, LazyTypedChoiceField
 
@@ -18,6 +19,11 @@ class CountryChoiceField(LazyTypedChoiceField):
         return str(value) in countries
 
 
-def country_field(*, blank=False, **kwargs):
-    """The form field of a `CountryField`, as `CountryField(blank=…).formfield(**kwargs)` gives it."""
-    return CountryField(blank=blank).formfield(choices_form_class=CountryChoiceField, **kwargs)
+def country_field(*, blank=False, blank_label=None, **kwargs):
+    """The form field of a `CountryField`, as `CountryField(blank=…).formfield(**kwargs)` gives it.
+
+    An optional select's empty choice reads « Sélectionner une option », as on the national
+    portal (`blank_label` for another one), never django-countries' « --------- ».
+    """
+    label = blank_label if blank_label is not None else _("Sélectionner une option")
+    return CountryField(blank=blank, blank_label=label).formfield(choices_form_class=CountryChoiceField, **kwargs)

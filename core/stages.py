@@ -40,6 +40,8 @@ class StageCard:
     status: str
     action_label: str = ""
     action_url: str = ""
+    detail: str = ""  # a sentence: what the status means, what happens next, who acts
+    yours: bool = True  # False: the structure's state, another person acts (its main manager)
 
 
 @dataclass
@@ -49,6 +51,9 @@ class HomeFacts:
     user: Any
     memberships: list = field(default_factory=list)  # the user's Membership rows, with their structure
     structure: Any = None  # the first structure the user is the main manager of
+    # Without one: the first structure the user is a member of, and its main manager (who acts).
+    member_structure: Any = None
+    main_manager: Any = None
     dashboard: Any = None  # structures.services.Dashboard: requests to decide, pending ones
     mandate_signed: bool = False  # the current mandate of `structure` is signed
 
@@ -115,6 +120,9 @@ class Journey(Protocol):
 
     def finish(self):
         """Go to the wizard's end: every step is validated again, then committed."""
+
+    def goto(self, step):
+        """Go to another step (« Annuler » of a stage's own)."""
 
 
 class Stage:

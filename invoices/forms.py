@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import facturx, services
@@ -70,8 +70,13 @@ def one_line(text):
 
 
 def euros(amount):
-    """1234.5 → « 1234,50 », as amounts are written in messages."""
+    """1234.5 → « 1234,50 », as the amount fields read it (their initial values)."""
     return f"{amount:.2f}".replace(".", ",")
+
+
+def amount_text(amount):
+    """An amount in a sentence, in the active language's format (« 1234,50 », « 1234.50 »)."""
+    return formats.number_format(amount, 2, use_l10n=True)
 
 
 def french_date(value):
@@ -201,7 +206,12 @@ class InvoiceDataForm(forms.Form):
                 ValidationError(
                     MSG_TOTALS,
                     code="totals",
-                    params={"excl": euros(excl), "vat": euros(vat), "sum": euros(excl + vat), "incl": euros(incl)},
+                    params={
+                        "excl": amount_text(excl),
+                        "vat": amount_text(vat),
+                        "sum": amount_text(excl + vat),
+                        "incl": amount_text(incl),
+                    },
                 ),
             )
         service = cleaned.get("service")
@@ -234,9 +244,9 @@ def differences_with(summary, cleaned):
     for label, in_file, typed, shown in (
         (_("Numéro de facture"), summary.number, cleaned["number"], str),
         (_("Date d'émission"), summary.issue_date, cleaned["issue_date"], french_date),
-        (_("Montant HT"), summary.amount_excl_tax, cleaned["amount_excl_tax"], lambda a: f"{euros(a)} €"),
-        (_("Montant de la TVA"), summary.vat_amount, cleaned["vat_amount"], lambda a: f"{euros(a)} €"),
-        (_("Montant TTC"), summary.amount_incl_tax, cleaned["amount_incl_tax"], lambda a: f"{euros(a)} €"),
+        (_("Montant HT"), summary.amount_excl_tax, cleaned["amount_excl_tax"], lambda a: f"{amount_text(a)} €"),
+        (_("Montant de la TVA"), summary.vat_amount, cleaned["vat_amount"], lambda a: f"{amount_text(a)} €"),
+        (_("Montant TTC"), summary.amount_incl_tax, cleaned["amount_incl_tax"], lambda a: f"{amount_text(a)} €"),
     ):
         if in_file not in (None, "") and in_file != typed:
             found.append(Difference(label, shown(in_file), shown(typed)))
@@ -312,8 +322,8 @@ class InvoiceEntryForm(InvoiceDataForm):
                         code="vat_rate",
                         params={
                             "rate": f"{rate:g}".replace(".", ","),
-                            "excl": euros(excl),
-                            "expected": euros(expected),
+                            "excl": amount_text(excl),
+                            "expected": amount_text(expected),
                         },
                     ),
                 )

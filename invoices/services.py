@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from banking.models import BankAccount
+from core.dates import local_datetime, short_date
 from core.emails import send_email_on_commit
 from core.errors import DomainError
 from core.events import log_event
@@ -62,6 +63,7 @@ class DepositAccess:
     structure: object = None
     mandate: BillingMandate | None = None
     is_main_manager: bool = False
+    managed_ids: frozenset = frozenset()  # the structures the user is the main manager of
 
     @property
     def allowed(self):
@@ -86,9 +88,9 @@ def deposit_access(user):
             latest[mandate.structure_id] = mandate
     states = {m.structure_id: state_of(latest.get(m.structure_id)) for m in memberships}
     signed = [m.structure for m in memberships if states[m.structure_id].done]
-    if signed:
-        return DepositAccess(structures=signed)
     managed = [m for m in memberships if m.role == Membership.Role.MAIN_MANAGER]
+    if signed:
+        return DepositAccess(structures=signed, managed_ids=frozenset(m.structure_id for m in managed))
     membership = (managed or memberships)[0]
     state = states[membership.structure_id]
     return DepositAccess(
@@ -273,6 +275,7 @@ def _record(*, structure, user, data, content, original_name, source, facturx_xm
             "invoice_deposited",
             user.notification_email,
             {"invoice": invoice, "structure": structure, "invoice_url": _absolute(invoice)},
+            language=user.language,
         )
         log_event("invoice.deposited", invoice=invoice.pk, structure=structure.pk, by=user.pk, source=source)
     return invoice
@@ -299,7 +302,7 @@ def check_not_deposited(structure, *, number=None, sha256=None):
                 MSG_SAME_FILE
                 % {
                     "number": existing.number,
-                    "date": existing.issue_date.strftime("%d/%m/%Y"),
+                    "date": short_date(existing.issue_date),
                     "deposited": _paris(existing.deposited_at),
                 },
                 field="file",
@@ -310,7 +313,8 @@ def check_not_deposited(structure, *, number=None, sha256=None):
 
 
 def _paris(moment):
-    return timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M")
+    """The moment in the city's time zone, in the active language's format."""
+    return local_datetime(moment)
 
 
 def _absolute(invoice):

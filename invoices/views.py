@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from banking.services import bank_details_state
 from core.files import serve_private_file
 from core.ids import parse_id
 from core.ratelimit import enforce_rate_limit
@@ -65,6 +66,21 @@ def _choose_structure(request, access, title):
     return render(request, "invoices/choose_structure.html", {"form": form, "title": title})
 
 
+def _bank_details(access, structure):
+    """Whether invoices of `structure` can be paid (validated bank details), and otherwise what is
+    true: details sent and awaiting the finance staff's review, or rejected, or none. One query.
+    « + Ajouter des coordonnées bancaires » is offered to the main manager when none are waiting."""
+    state = bank_details_state(structure)
+    latest = state.latest
+    pending = latest if latest is not None and latest.is_pending else None
+    return {
+        "has_bank_account": state.in_use is not None,
+        "pending_bank_account": pending,
+        "rejected_bank_account": latest if latest is not None and latest.status == latest.Status.REJECTED else None,
+        "can_add_bank_account": structure.pk in access.managed_ids and pending is None,
+    }
+
+
 def _posted(request):
     # A form posted empty is still bound: it must say what is missing, not show itself again.
     return (request.POST, request.FILES) if request.method == "POST" else (None, None)
@@ -97,7 +113,8 @@ def deposit(request):
     structure = _chosen_structure(request, access)
     if structure is None:
         return _choose_structure(request, access, _("Déposer une facture"))
-    has_bank_account = services.validated_bank_accounts(structure).exists()
+    bank = _bank_details(access, structure)
+    has_bank_account = bank["has_bank_account"]
     form = InvoiceFileForm(*_posted(request), structure=structure, city_siret=settings.CITY_SIRET)
     if request.method == "POST" and has_bank_account:
         enforce_rate_limit(request, "upload")
@@ -115,8 +132,8 @@ def deposit(request):
             "structure": structure,
             "several": len(access.structures) > 1,
             "form": form,
-            "has_bank_account": has_bank_account,
             "city_siret": settings.CITY_SIRET,
+            **bank,
         },
     )
 
@@ -188,7 +205,8 @@ def enter(request):
         return _choose_structure(request, access, _("Saisir une facture"))
     accounts = services.validated_bank_accounts(structure)
     form = InvoiceEntryForm(*_posted(request)[:1], structure=structure, bank_accounts=accounts)
-    has_bank_account = accounts.exists()
+    bank = _bank_details(access, structure)
+    has_bank_account = bank["has_bank_account"]
     if request.method == "POST" and has_bank_account:
         enforce_rate_limit(request, "upload")
         if form.is_valid():
@@ -207,7 +225,7 @@ def enter(request):
     return render(
         request,
         "invoices/enter.html",
-        {"structure": structure, "form": form, "has_bank_account": has_bank_account},
+        {"structure": structure, "form": form, **bank},
     )
 
 

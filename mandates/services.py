@@ -411,6 +411,7 @@ def mandate_state(structure):
     """Where `structure` stands at stage D, in one query: its current mandate, else its latest."""
     mandate = (
         BillingMandate.objects.filter(structure=structure)
+        .select_related("signatory")
         .order_by(
             Case(
                 When(status__in=[Status.GENERATED, Status.SIGNED], then=Value(0)),

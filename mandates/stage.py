@@ -9,6 +9,7 @@ activates a new account: the account stage then sends no link of its own.
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import local_date
 from core.stages import Stage, StageCard
 
 from . import services
@@ -44,9 +45,15 @@ class MandateStage(Stage):
 
     def home_card(self, facts):
         if facts.structure is None:
-            if facts.memberships:
+            if facts.member_structure is not None:
+                return self._member_card(facts)
+            if facts.dashboard is not None and facts.dashboard.pending_requests:
                 return StageCard(
-                    self, done=False, status=_("Souscrit par le gestionnaire principal de votre structure")
+                    self,
+                    done=False,
+                    status=_("Par le gestionnaire principal de la structure demandée"),
+                    yours=False,
+                    detail=_("Une fois votre demande de rattachement acceptée, vous verrez ici où il en est."),
                 )
             return StageCard(self, done=False, status=_("À faire"))
         state = services.mandate_state(facts.structure)
@@ -68,6 +75,45 @@ class MandateStage(Stage):
             status=_("À faire") if state.status is None else _("Mandat annulé ou expiré : à souscrire de nouveau"),
             action_label=_("+ Souscrire un mandat de facturation"),
             action_url=reverse("mandates:subscribe") + f"?structure={facts.structure.pk}",
+        )
+
+    def _member_card(self, facts):
+        """A member's view: the structure's mandate, subscribed and signed by its main manager."""
+        structure = facts.member_structure
+        state = services.mandate_state(structure)
+        facts.mandate_signed = state.done
+        manager = facts.main_manager
+        names = {
+            "structure": structure.raison_sociale,
+            "name": manager.get_full_name() if manager is not None else _("la direction des finances de la Ville"),
+        }
+        if state.mandate is not None and state.done:
+            return StageCard(
+                self,
+                done=True,
+                status=_("Terminée : mandat signé"),
+                yours=False,
+                detail=_("Signé le %(date)s par %(signatory)s.")
+                % {"date": local_date(state.mandate.signed_at), "signatory": state.mandate.signatory.get_full_name()},
+                action_label=_("Voir le mandat"),
+                action_url=reverse("mandates:detail", args=[state.mandate.pk]),
+            )
+        if state.mandate is not None and state.is_generated:
+            return StageCard(
+                self,
+                done=False,
+                status=_("Généré : à signer par le gestionnaire principal"),
+                yours=False,
+                detail=_("Le lien pour le signer a été envoyé à %(signatory)s.")
+                % {"signatory": state.mandate.signatory.get_full_name()},
+            )
+        return StageCard(
+            self,
+            done=False,
+            status=_("À souscrire par le gestionnaire principal"),
+            yours=False,
+            detail=_("C'est le gestionnaire principal de « %(structure)s », %(name)s, qui le souscrit et le signe.")
+            % names,
         )
 
 

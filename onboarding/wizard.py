@@ -205,6 +205,9 @@ class OnboardingWizard(NamedUrlSessionWizardView):
     def finish(self):
         return redirect(self.get_step_url(self.done_step_name))
 
+    def goto(self, step):
+        return redirect(self.get_step_url(step))
+
     def _data_changed(self):
         # formtools keeps the conditions and each step's cleaned data for the request.
         self.__dict__.pop("_resolved_form_list", None)

@@ -31,6 +31,10 @@ MSG_STRUCTURE_EXISTS = _(
     "Cette structure existe déjà ({name}) : vous ne pouvez pas la créer une seconde fois. "
     "Demandez plutôt un rattachement à son gestionnaire principal."
 )
+MSG_PRIVATE_STRUCTURE_EXISTS = _(
+    "Une structure porte déjà cet identifiant. Si c'est la vôtre, connectez-vous avec le compte qui l'a créée ; "
+    "sinon, saisissez un identifiant qui la distingue (par exemple votre nom suivi de votre ville)."
+)
 MSG_NEW_MANAGER_NOT_MEMBER = _("Le nouveau gestionnaire principal doit déjà être rattaché à la structure.")
 
 
@@ -39,11 +43,24 @@ class AttachmentError(DomainError):
 
 
 class StructureExists(AttachmentError):
-    """The structure to create is registered already: `structure` is the one to ask to join."""
+    """The structure to create is registered already: `structure` is the one to ask to join.
+
+    An individual's structure is not named (its name is a person's, never published): the
+    message says only that the identifier is taken.
+    """
 
     def __init__(self, structure):
-        super().__init__(MSG_STRUCTURE_EXISTS.format(name=structure.raison_sociale), field="identifier")
+        if structure.identifier_type in PRIVATE_TYPES:
+            message = MSG_PRIVATE_STRUCTURE_EXISTS
+        else:
+            message = MSG_STRUCTURE_EXISTS.format(name=structure.raison_sociale)
+        super().__init__(message, field="identifier")
         self.structure = structure
+
+    @property
+    def may_join(self):
+        """Whether the page may offer « Demander un rattachement » to it (never an individual's)."""
+        return self.structure.identifier_type not in PRIVATE_TYPES
 
 
 @dataclass(frozen=True)
@@ -359,10 +376,18 @@ class SearchResult:
     status: str
     structure_id: int | None = None
     is_open: bool = True
+    country: str = "FR"
+    is_active: bool = True
+    is_member: bool = False  # the viewer is attached to it already
 
     @property
     def identifier_type_label(self):
         return IdentifierType(self.identifier_type).label
+
+    @property
+    def is_registered(self):
+        """Registered here (a structure), rather than an establishment of the INSEE directory."""
+        return self.structure_id is not None
 
     @property
     def choice(self):
@@ -385,21 +410,89 @@ CHOOSE_STRUCTURE = "structure:{pk}"
 CHOOSE_SIRET = "siret:{siret}"
 MSG_NO_RESULT = _("Aucune structure ne correspond à votre recherche. Vérifiez-la, ou saisissez une nouvelle structure.")
 
+# Who sees which structure in search results and exports (SECURITY.md, « Search and export of
+# structures »). The identifier of these types is free text that names a person (« votre nom
+# ou un libellé »): their structures are private individuals', shown to their members only.
+PRIVATE_TYPES = (IdentifierType.PARTICULIER, IdentifierType.EN_COURS)
 
-def search(*, identifier_type="", identifier="", raison_sociale="", postcode="", city=""):
-    """Structures already registered here first, then establishments of the INSEE directory."""
+
+def _listed_publicly():
+    """Structures anyone may find by name, postcode or city: not an individual's, and for a
+    SIRET, a name and address the INSEE directory confirmed as public. (A name typed by hand
+    may be an entrepreneur's who asked INSEE not to publish it: such a structure is found by
+    its exact SIRET only, as INSEE would.)"""
+    return ~Q(identifier_type__in=PRIVATE_TYPES) & ~Q(identifier_type=IdentifierType.SIRET, verified_by_directory=False)
+
+
+def may_be_shown(structure, *, member_ids=(), identifier=""):
+    """Whether a viewer attached to `member_ids` may see `structure` in the results of a search
+    for `identifier` (exact, "" for a search by name): the same rule as search(), for one
+    structure already loaded. A structure chosen in the results is checked with it: guessing a
+    structure's number reveals nothing the search would not show."""
+    if structure.pk in member_ids:
+        return True
+    if structure.identifier_type in PRIVATE_TYPES:
+        return False
+    if structure.identifier_type == IdentifierType.SIRET and not structure.verified_by_directory:
+        return bool(identifier) and identifier == structure.identifier
+    return True
+
+
+def member_structure_ids(user):
+    """The structures `user` is attached to (none for an anonymous visitor, without a query)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(Membership.objects.filter(user=user).values_list("structure_id", flat=True))
+
+
+def search(
+    *,
+    identifier_type="",
+    identifier="",
+    raison_sociale="",
+    postcode="",
+    city="",
+    status="",
+    country="",
+    last_name="",
+    first_name="",
+    viewer=None,
+):
+    """Structures already registered here first, then establishments of the INSEE directory.
+
+    `viewer` (a user, or None for an anonymous visitor) sees the structures they are attached to
+    as well as the public ones; `last_name`/`first_name` look for individuals' structures, which
+    only their members see. Every criterion given must match.
+    """
     outcome = SearchOutcome()
+    member_ids = member_structure_ids(viewer)
+    by_person = bool(last_name or first_name)
     # The city is the buyer: it is never offered as a supplier's structure, whatever the search.
     registered = Structure.objects.exclude(identifier_type=IdentifierType.SIRET, identifier=settings.CITY_SIRET)
-    if identifier:
+    if by_person:
+        # Individuals' structures carry the person's name: the viewer's own only.
+        registered = registered.filter(identifier_type=IdentifierType.PARTICULIER, pk__in=member_ids)
+        for name in (last_name, first_name):
+            if name:
+                registered = registered.filter(Q(raison_sociale__icontains=name) | Q(identifier__icontains=name))
+    elif identifier:
         registered = registered.filter(identifier_type=identifier_type, identifier=identifier)
+        registered = registered.filter(~Q(identifier_type__in=PRIVATE_TYPES) | Q(pk__in=member_ids))
     else:
+        registered = registered.filter(_listed_publicly() | Q(pk__in=member_ids))
+    if not identifier or by_person:
         if raison_sociale:
             registered = registered.filter(raison_sociale__icontains=raison_sociale)
         if postcode:
             registered = registered.filter(postcode=postcode)
         if city:
             registered = registered.filter(city__icontains=city)
+    if identifier and by_person:
+        registered = registered.filter(identifier=identifier)
+    if status:
+        registered = registered.filter(status=status)
+    if country:
+        registered = registered.filter(country=country)
     for structure in registered.order_by("raison_sociale")[:SEARCH_LIMIT]:
         outcome.results.append(
             SearchResult(
@@ -410,15 +503,21 @@ def search(*, identifier_type="", identifier="", raison_sociale="", postcode="",
                 city=structure.city,
                 status=structure.get_status_display(),
                 structure_id=structure.pk,
+                country=str(structure.country),
+                is_active=structure.is_active,
+                is_member=structure.pk in member_ids,
             )
         )
     known = {r.identifier for r in outcome.results if r.identifier_type == IdentifierType.SIRET}
 
+    # The INSEE directory knows French establishments, by SIRET or by name (never people by
+    # their last and first names: that search is the viewer's own structures').
     directory = []
+    asks_directory = not by_person and country in ("", "FR")
     try:
-        if identifier and identifier_type == IdentifierType.SIRET and identifier not in known:
+        if asks_directory and identifier and identifier_type == IdentifierType.SIRET and identifier not in known:
             directory = [sirene.lookup_siret(identifier)]
-        elif not identifier:
+        elif asks_directory and not identifier:
             directory = sirene.search_establishments(
                 name=raison_sociale, postcode=postcode, city=city, limit=SEARCH_LIMIT
             )
@@ -431,6 +530,8 @@ def search(*, identifier_type="", identifier="", raison_sociale="", postcode="",
 
     for establishment in directory:
         if establishment.siret in known or establishment.siret == settings.CITY_SIRET:
+            continue
+        if status and status != (Structure.Status.ACTIVE if establishment.is_open else Structure.Status.INACTIVE):
             continue
         if len(outcome.results) >= SEARCH_LIMIT:
             continue

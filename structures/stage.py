@@ -8,12 +8,19 @@ wizard: its bank details and mandate are its main manager's.
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.ids import parse_id
 from core.ratelimit import enforce_rate_limit
 from core.stages import Stage, StageCard
 
 from . import services
-from .forms import JOIN_EXISTING, NewStructureForm, StructureSearchForm, wants_new_structure
+from .forms import (
+    CANCEL,
+    CHANGE_IDENTIFIER,
+    JOIN_EXISTING,
+    NEW_STRUCTURE,
+    NewStructureForm,
+    StructureSearchForm,
+    wants_new_structure,
+)
 
 SEARCH_STEP = "structure"
 NEW_STRUCTURE_STEP = "nouvelle-structure"
@@ -75,9 +82,12 @@ class StructureStage(Stage):
 
     def form_initial(self, step, journey):
         if step == NEW_STRUCTURE_STEP:
-            siret = (journey.cleaned_data(SEARCH_STEP) or {}).get("siret")
-            if siret:
-                return {"has_siret": NewStructureForm.HAS_SIRET, "identifier": siret}
+            search = journey.cleaned_data(SEARCH_STEP) or {}
+            if search.get("siret"):  # « Créer cette structure » on a result of the directory
+                return {"has_siret": NewStructureForm.HAS_SIRET, "identifier": search["siret"]}
+            if search.get("choice") == NEW_STRUCTURE and search.get("identifier"):
+                # « + Saisir une nouvelle structure » after a search by identifier: carried over.
+                return NewStructureForm.initial_for(search["identifier_type"], search["identifier"])
         return {}
 
     def post(self, step, journey):
@@ -87,28 +97,49 @@ class StructureStage(Stage):
             form = journey.form(data=request.POST)
             form.searching = True
             return journey.render(form)
-        if step == NEW_STRUCTURE_STEP:
-            if JOIN_EXISTING in request.POST:
-                return self._join_instead(request.POST[JOIN_EXISTING], journey)
-            enforce_rate_limit(request, "directory-search")
+        if step == SEARCH_STEP:
             form = journey.form(data=request.POST)
-            if form.is_valid() and form.needs_confirmation:
-                # Show what the INSEE directory knows before going on.
-                return journey.render(form.confirmation_form())
+            if form.needs_join_confirmation(request.POST):
+                # What will happen, who decides, and that the wizard ends there: then « Confirmer ».
+                form.confirming = True
+                return journey.render(form)
+        if step == NEW_STRUCTURE_STEP:
+            if CANCEL in request.POST:
+                # « Annuler »: the new structure is left; the search is as it was.
+                journey.set_step_data(NEW_STRUCTURE_STEP, None)
+                return journey.goto(SEARCH_STEP)
+            if JOIN_EXISTING in request.POST:
+                response = self._join_instead(request.POST[JOIN_EXISTING], journey)
+                if response is not None:
+                    return response
+            form = journey.form(data=request.POST)
+            if CHANGE_IDENTIFIER in request.POST:
+                return journey.render(form.identification_form())
+            enforce_rate_limit(request, "directory-search")
+            page = form.next_page()
+            if page is not None and page is not form:
+                # « Étape suivante »: the blocks, pre-filled from INSEE, before « Enregistrer ».
+                return journey.render(page)
         return None
 
     def _join_instead(self, structure_pk, journey):
         """« Demander un rattachement » on the new structure's page, when the structure exists:
-        the search step now chooses it, and the wizard ends (every step is validated again on
-        the way: an unknown structure sends the supplier back to the search with its message)."""
+        the search step now chooses it, as a search by its identifier would, and the wizard
+        ends (every step is validated again on the way: an unknown structure sends the supplier
+        back to the search with its message)."""
+        form = journey.form(data=journey.request.POST)
+        form.is_valid()
+        if form.existing is None or str(form.existing.pk) != structure_pk:
+            return None  # a stale or tampered button: the page shows the form's own errors
         prefix = journey.form_prefix(SEARCH_STEP)
-        # Not an id (a tampered button): "structure:None", an unknown structure, as for /structures/nouvelle/.
-        journey.set_step_data(SEARCH_STEP, StructureSearchForm.data_to_join(prefix, parse_id(structure_pk)))
+        journey.set_step_data(SEARCH_STEP, StructureSearchForm.data_to_join(prefix, form.existing))
         journey.set_step_data(NEW_STRUCTURE_STEP, None)
         return journey.finish()
 
     def context(self, step, form, journey):
         if step == SEARCH_STEP:
+            if getattr(form, "confirming", False):
+                return {"ends_here": True, "registering": not journey.request.user.is_authenticated}
             return {"search": form.search_outcome(), "export_query": form.export_query()}
         return new_structure_context(form)
 
@@ -146,6 +177,10 @@ class StructureStage(Stage):
         facts.memberships = board.memberships
         managed = board.managed_structures
         facts.structure = managed[0] if managed else None
+        if facts.structure is None and board.memberships:
+            # Stages C and D are its main manager's: the home shows where the structure stands.
+            facts.member_structure = board.memberships[0].structure
+            facts.main_manager = facts.member_structure.main_manager
         request_one = {
             "action_label": _("+ Demander un rattachement"),
             "action_url": reverse("structures:request_attachment"),

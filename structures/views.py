@@ -9,14 +9,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.ids import parse_id
 from core.ratelimit import enforce_rate_limit
 from twofactor.decorators import fresh_second_factor
 
 from . import services
 from .csv_export import csv_bytes
-from .forms import JOIN_EXISTING, HandOverForm, NewStructureForm, RefusalForm, StructureSearchForm
-from .models import AttachmentRequest, Structure
+from .forms import CHANGE_IDENTIFIER, JOIN_EXISTING, HandOverForm, NewStructureForm, RefusalForm, StructureSearchForm
+from .identifiers import IdentifierType
+from .models import AttachmentRequest
 from .stage import new_structure_context
 
 
@@ -30,8 +30,20 @@ def request_attachment(request):
         form = StructureSearchForm(request.POST, user=request.user)
         if form.is_valid():
             if form.wants_new_structure:
-                query = urlencode({"siret": form.cleaned_data["siret"]}) if form.cleaned_data["siret"] else ""
+                # The SIRET chosen in the directory's results, else the identifier searched.
+                data = form.cleaned_data
+                if data["siret"]:
+                    query = urlencode({"identifier_type": IdentifierType.SIRET, "identifier": data["siret"]})
+                elif data.get("identifier"):
+                    query = urlencode({"identifier_type": data["identifier_type"], "identifier": data["identifier"]})
+                else:
+                    query = ""
                 return redirect(reverse("structures:new") + (f"?{query}" if query else ""))
+            if form.needs_join_confirmation(request.POST):
+                form.confirming = True
+                return render(
+                    request, "structures/request_attachment.html", {"form": form, "export_query": form.export_query()}
+                )
             try:
                 outcome = services.join_structure(request.user, form.cleaned_data["structure"])
             except services.AttachmentError as error:
@@ -58,10 +70,12 @@ def new_structure(request):
     """« + Saisir une nouvelle structure » for a logged-in supplier."""
     if request.method == "POST":
         if JOIN_EXISTING in request.POST:
-            requested = parse_id(request.POST[JOIN_EXISTING])
-            if requested is None:
-                raise Http404  # a tampered button: as for an unknown structure
-            structure = get_object_or_404(Structure, pk=requested)
+            # Only the structure the page offered: the one the identifier typed belongs to.
+            checked = NewStructureForm(request.POST)
+            checked.is_valid()
+            structure = checked.existing
+            if structure is None or str(structure.pk) != request.POST[JOIN_EXISTING]:
+                raise Http404  # a tampered or stale button: as for an unknown structure
             try:
                 services.join_structure(request.user, structure)
             except services.AttachmentError as error:
@@ -73,42 +87,48 @@ def new_structure(request):
                     % structure.raison_sociale,
                 )
             return redirect("onboarding:home")
-        enforce_rate_limit(request, "directory-search")
         form = NewStructureForm(request.POST)
-        if form.is_valid():
-            if form.needs_confirmation:
-                form = form.confirmation_form()
-            else:
-                with transaction.atomic():
-                    outcome = services.create_structure(request.user, form.structure_details())
-                if outcome.created:
-                    messages.success(
-                        request,
-                        _("La structure « %s » est créée : vous en êtes le gestionnaire principal.")
-                        % outcome.structure.raison_sociale,
-                    )
-                else:
-                    messages.success(
-                        request,
-                        _(
-                            "La structure « %s » venait d'être créée : votre demande de rattachement est envoyée à "
-                            "son gestionnaire principal."
-                        )
-                        % outcome.structure.raison_sociale,
-                    )
-                return redirect("onboarding:home")
-    else:
-        initial = {}
-        if request.GET.get("siret"):
-            initial = {"has_siret": NewStructureForm.HAS_SIRET, "identifier": request.GET["siret"][:20]}
-        form = NewStructureForm(initial=initial)
+        if CHANGE_IDENTIFIER in request.POST:
+            return _new_structure_page(request, form.identification_form())
+        enforce_rate_limit(request, "directory-search")
+        page = form.next_page()
+        if page is not None:
+            return _new_structure_page(request, page)
+        with transaction.atomic():
+            outcome = services.create_structure(request.user, form.structure_details())
+        if outcome.created:
+            messages.success(
+                request,
+                _("La structure « %s » est créée : vous en êtes le gestionnaire principal.")
+                % outcome.structure.raison_sociale,
+            )
+        else:
+            messages.success(
+                request,
+                _(
+                    "La structure « %s » venait d'être créée : votre demande de rattachement est envoyée à "
+                    "son gestionnaire principal."
+                )
+                % outcome.structure.raison_sociale,
+            )
+        return redirect("onboarding:home")
+    initial = {}
+    identifier_type = request.GET.get("identifier_type", IdentifierType.SIRET)
+    identifier = (request.GET.get("identifier") or request.GET.get("siret") or "")[:100]
+    if identifier and identifier_type in IdentifierType.values:
+        initial = NewStructureForm.initial_for(identifier_type, identifier)
+    return _new_structure_page(request, NewStructureForm(initial=initial))
+
+
+def _new_structure_page(request, form):
     return render(request, "structures/new_structure.html", {"form": form, **new_structure_context(form)})
 
 
 def export_search(request):
     """« Exporter les résultats »: the same search, as a CSV file."""
     enforce_rate_limit(request, "directory-search")
-    form = StructureSearchForm(request.GET, searching=True)
+    # The same search as the page's, for the same visitor: what it shows, no more.
+    form = StructureSearchForm(request.GET, user=request.user, searching=True)
     outcome = form.search_outcome()
     results = outcome.results if outcome else []
     body = csv_bytes(

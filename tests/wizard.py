@@ -81,6 +81,12 @@ def choose(client, choice, **criteria):
     return post_step(client, "structure", search_data(choice=choice, **criteria), captcha=None)
 
 
+def join(client, structure_pk, **criteria):
+    """« Demander un rattachement » in the results, then « Confirmer la demande de rattachement »."""
+    data = search_data(choice=f"structure:{structure_pk}", **criteria)
+    return post_step(client, "structure", data, captcha=None, extra={"confirmer": "1"})
+
+
 def new_structure_data(**overrides):
     data = {
         "has_siret": "oui",
@@ -93,6 +99,7 @@ def new_structure_data(**overrides):
         "city": "",
         "country": "FR",
         "verified": "",
+        "identified": "",
     }
     data.update(overrides)
     return data

@@ -1,5 +1,7 @@
 // Progressive enhancement only: every page works without this file.
 // The IBAN typed in the bank details form is shown back grouped by 4, to check it at a glance.
+// A block that belongs to one choice of a radio group (`data-shown-with` = the radio's id) is
+// hidden while another choice is checked; without this file it stays grouped under its choice.
 (function () {
   "use strict";
 
@@ -31,7 +33,23 @@
     update();
   }
 
+  function enhanceConditional(block) {
+    var radio = document.getElementById(block.getAttribute("data-shown-with"));
+    if (!radio || !radio.form) {
+      return;
+    }
+    var group = radio.form.elements[radio.name];
+    function update() {
+      block.hidden = !radio.checked;
+    }
+    Array.prototype.forEach.call(group.length ? group : [group], function (choice) {
+      choice.addEventListener("change", update);
+    });
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("form"), enhanceIban);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-shown-with]"), enhanceConditional);
   });
 })();

@@ -14,8 +14,8 @@ HOLDER = "SARL LES ATELIERS DU DRAC"  # the holder printed on tests/banking/pdfs
 
 MSG_FILE_REQUIRED = "Joignez votre RIB au format PDF (taille maximale par fichier : 4096 kilo-octets)."
 MSG_CHOOSE_AGAIN = (
-    "Le formulaire contient une erreur : pour votre sécurité, le fichier joint n'a pas été conservé. "
-    "Choisissez-le à nouveau."
+    "Pour votre sécurité, le fichier joint n'a pas été conservé à cause de l'erreur ailleurs dans le formulaire : "
+    "choisissez-le à nouveau avant de valider."
 )
 MSG_CHECKSUM = "La clé IBAN ne correspond pas au reste de l'IBAN : vérifiez chaque caractère."
 MSG_NOT_PDF = "Ce fichier n'est pas un PDF : joignez votre RIB au format PDF."
@@ -90,11 +90,12 @@ def test_it_has_the_seed_labels_blocks_and_defaults():
         "factor_identifier": "Identifiant",
         "factor_identifier_type": "Type identifiant",
     }
+    # The procedure's order: the « Affactureur » block is its block 1.
     assert [str(legend) for legend, _names in form.fieldsets] == [
+        "Affactureur",
         "Compte bancaire",
         "Coordonnées bancaires",
         "Pièce jointe",
-        "Affactureur",
     ]
     assert sorted(name for _legend, names in form.fieldsets for name in names) == sorted(form.fields)
     assert form["country_code"].value() == "FR"
@@ -102,6 +103,13 @@ def test_it_has_the_seed_labels_blocks_and_defaults():
     assert form["attachment_type"].value() == "coordonnee_bancaire"
     assert "taille maximale par fichier : 4096 kilo-octets" in str(form.fields["rib_file"].help_text)
     assert not form.fields["factor_raison_sociale"].required
+
+
+def test_its_optional_selects_say_select_an_option_as_the_portal_does():
+    form = BankAccountForm()
+    assert '<option value="" selected>Sélectionner une option</option>' in str(form["factor_identifier_type"])
+    assert '<option value="" selected>Sélectionner une option</option>' in str(form["factor_country"])
+    assert "---------" not in str(form["factor_identifier_type"]) + str(form["factor_country"])
 
 
 def test_it_offers_the_iban_countries_by_code():
@@ -240,10 +248,12 @@ def test_it_accepts_iban_and_bic_vectors_and_finds_the_iban_in_the_rib(iban, bic
     ],
 )
 def test_it_puts_each_bad_block_error_on_its_field(overrides, field, message):
-    errors_ = errors(**overrides)
-    assert errors_[field] == [message]
-    # The file was fine: the supplier is told to choose it again, nothing else.
-    assert errors_["rib_file"] == [MSG_CHOOSE_AGAIN]
+    form = bound(upload(), **overrides)
+    assert not form.is_valid()
+    assert form.errors[field] == [message]
+    # The file was fine: no error of its own, the supplier is told (once) to choose it again.
+    assert "rib_file" not in form.errors
+    assert form.notices == {"rib_file": MSG_CHOOSE_AGAIN}
 
 
 def test_it_asks_for_the_missing_file():
@@ -341,7 +351,6 @@ def test_it_requires_the_whole_factor_block_once_started():
         "factor_country": ["Choisissez le pays de l'affactureur."],
         "factor_identifier_type": ["Choisissez le type d'identifiant de l'affactureur."],
         "factor_identifier": ["Saisissez l'identifiant de l'affactureur."],
-        "rib_file": [MSG_CHOOSE_AGAIN],
     }
 
 

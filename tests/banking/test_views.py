@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 ADD_URL = reverse("banking:add")
 IBAN = "FR7630006000011234567890189"
 MSG_CHOOSE_AGAIN = (
-    "Le formulaire contient une erreur : pour votre sécurité, le fichier joint n&#x27;a pas été conservé. "
-    "Choisissez-le à nouveau."
+    "Pour votre sécurité, le fichier joint n&#x27;a pas été conservé à cause de l&#x27;erreur ailleurs dans le "
+    "formulaire : choisissez-le à nouveau avant de valider."
 )
 
 

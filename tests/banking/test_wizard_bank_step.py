@@ -171,3 +171,22 @@ def test_it_reads_the_rib_again_when_the_kept_file_changed(client, monkeypatch):
     assert len(checks) == 2
     assert response["Location"] == step_url("coordonnees-bancaires")
     assert get_user_model().objects.count() == 0 and BankAccount.objects.count() == 0
+
+
+def test_the_wizard_step_shows_the_procedure_s_instruction_and_the_factor_block_first(at_bank_step):
+    html = at_bank_step.get(step_url("coordonnees-bancaires")).content.decode()
+    assert "Un contrôle est effectué dans chaque bloc sur le nombre de caractères attendu pour le pays." in html
+    factor, account = html.index("<legend>Affactureur</legend>"), html.index("<legend>Compte bancaire</legend>")
+    assert factor < account
+    assert '<details class="optional-block">' in html  # folded: optional
+
+
+def test_a_wrong_block_says_once_as_information_that_the_file_was_not_kept(at_bank_step):
+    response = post_bank_details(at_bank_step, bic="")
+    html = response.content.decode()
+    form = response.context["wizard"]["form"]
+    assert "rib_file" not in form.errors
+    assert html.count("le fichier joint n&#x27;a pas été conservé") == 1
+    assert 'class="field-notice"' in html
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    assert "Fichier" not in summary

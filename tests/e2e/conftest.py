@@ -30,6 +30,17 @@ HOW_TO_GET_A_BROWSER = (
     "(or set CHROMIUM_PATH) and `npm install` in the project folder."
 )
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# The narrowest screen every page must fit (WCAG 1.4.10 reflow: 320 CSS px).
+NARROWEST = 320
+# The page's width, and the first elements reaching past the screen's right edge.
+TOO_WIDE = """() => {
+  const width = document.documentElement.clientWidth;
+  const culprits = [...document.querySelectorAll("body *")]
+    .filter(e => e.offsetParent !== null && e.getBoundingClientRect().right > width + 0.5)
+    .slice(0, 5)
+    .map(e => e.tagName.toLowerCase() + "." + e.className + " « " + (e.textContent || "").trim().slice(0, 40) + " »");
+  return [document.documentElement.scrollWidth, culprits];
+}"""
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are plain
 # synchronous code all the same.
@@ -73,6 +84,7 @@ class Journey:
         self.csp_violations = []
         self.pages_checked = []
         self.axe_rules = 0
+        self.narrowest = 0  # the widest page at 320 px
         self.started = time.monotonic()
         page.on("console", self._on_console)
 
@@ -107,11 +119,30 @@ class Journey:
         ]
         assert violations == [], f"axe on {label} ({page.url}):\n{json.dumps(violations, indent=1, ensure_ascii=False)}"
         assert self.csp_violations == [], self.csp_violations
+        self.check_width(label)
         self.pages_checked.append(label)
+
+    def check_width(self, label, width=NARROWEST):
+        """Nothing wider than a 320 px screen: the page is laid out again at that width (then back
+        to the journey's own), and must not scroll sideways."""
+        page = self.page
+        size = page.viewport_size
+        if size["width"] != width:
+            page.set_viewport_size({"width": width, "height": size["height"]})
+        try:
+            scroll_width, culprits = page.evaluate(TOO_WIDE)
+        finally:
+            if size["width"] != width:
+                page.set_viewport_size(size)
+        self.narrowest = max(self.narrowest, scroll_width)
+        assert scroll_width <= width, f"{label} ({page.url}) is {scroll_width} px wide at {width} px: {culprits}"
 
     def report(self):
         seconds = time.monotonic() - self.started
-        line = f"{self.name}: {len(self.pages_checked)} pages checked by axe ({self.axe_rules} rules), {seconds:.1f} s"
+        line = (
+            f"{self.name}: {len(self.pages_checked)} pages checked by axe ({self.axe_rules} rules), "
+            f"widest at {NARROWEST} px: {self.narrowest} px, {seconds:.1f} s"
+        )
         (SCREENSHOTS.parent / "journeys.txt").open("a", encoding="utf-8").write(line + "\n")
         print(line)
 

@@ -191,15 +191,22 @@ def run(journey, hands, language="fr"):
 
     page.get_by_role("heading", name=t("Création d'une nouvelle structure")).wait_for()
     journey.check("nouvelle-structure")
+    # The type of identifier belongs to « n'a pas de SIRET »: hidden while « a un SIRET » is chosen.
+    conditional = page.locator("[data-shown-with]")
+    assert not conditional.is_visible()
+    page.check("#id_nouvelle-structure-has_siret_1")
+    assert conditional.is_visible()
+    page.check("#id_nouvelle-structure-has_siret_0")
+    assert not conditional.is_visible()
     hands.click("button", t("Étape suivante"))
     page.get_by_text(
         t(
-            "Informations retrouvées dans le répertoire Sirene de l'INSEE : vérifiez-les, puis cliquez sur « Étape "
-            "suivante »."
+            "Informations retrouvées dans le répertoire Sirene de l'INSEE : vérifiez-les, puis cliquez sur "
+            "« Enregistrer »."
         )
     ).wait_for()
     journey.check("nouvelle-structure-insee")
-    hands.click("button", t("Étape suivante"))
+    hands.click("button", t("Enregistrer"))
 
     page.get_by_text(step(3, "Coordonnées bancaires")).wait_for()
     journey.check("coordonnees-bancaires")

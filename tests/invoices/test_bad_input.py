@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.storage import wizard_file_storage
 from invoices.files import MAX_INVOICE_SIZE
@@ -67,9 +68,9 @@ def step_two(client):
 
 def test_it_refuses_an_invoice_number_already_used(logged_in, structure, service, account):
     first = InvoiceFactory(structure=structure, number="F-2026-001", bank_account=account)
-    deposited = timezone.localtime(first.deposited_at)
+    deposited = date_format(timezone.localtime(first.deposited_at), "DATETIME_FORMAT")
     expected = (
-        f"La facture n° F-2026-001 a déjà été déposée pour cette structure le {deposited:%d/%m/%Y à %H:%M} : "
+        f"La facture n° F-2026-001 a déjà été déposée pour cette structure le {deposited} : "
         "une facture corrigée doit porter un nouveau numéro."
     )
     for url, data in ((step_two(logged_in), invoice_data(service, account)), (ENTER_URL, entry_data(service, account))):
@@ -361,8 +362,8 @@ def test_it_refuses_the_same_file_twice_naming_the_first_invoice(logged_in, serv
     data = pdfs.facturx_pdf(SIRET)
     logged_in.post(upload(logged_in, data)["Location"], invoice_data(service, account))
     first = Invoice.objects.get()
-    deposited = timezone.localtime(first.deposited_at)
-    assert (
-        f"Ce fichier a déjà été déposé le {deposited:%d/%m/%Y à %H:%M} : c'est la facture n° F-2026-001 du "
-        f"{pdfs.ISSUE_DATE:%d/%m/%Y}."
-    ) in page(upload(logged_in, data))
+    deposited = date_format(timezone.localtime(first.deposited_at), "DATETIME_FORMAT")
+    issued = date_format(pdfs.ISSUE_DATE, "SHORT_DATE_FORMAT")
+    assert (f"Ce fichier a déjà été déposé le {deposited} : c'est la facture n° F-2026-001 du {issued}.") in page(
+        upload(logged_in, data)
+    )

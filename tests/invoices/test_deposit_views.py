@@ -4,6 +4,7 @@ import html as html_lib
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.storage import wizard_file_storage
 from invoices import pending
@@ -77,7 +78,7 @@ def test_it_prefills_the_form_from_a_facturx_and_keeps_its_xml(logged_in, struct
     step = text(logged_in.get(response["Location"]))
     assert "Factur-X conforme au schéma (profil EN 16931)" in step
     assert 'name="number" value="F-2026-001"' in step
-    assert f'name="issue_date" value="{pdfs.ISSUE_DATE:%d/%m/%Y}"' in step
+    assert f'name="issue_date" value="{date_format(pdfs.ISSUE_DATE, "SHORT_DATE_FORMAT")}"' in step
     for name, value in (("amount_excl_tax", "1000,00"), ("vat_amount", "200,00"), ("amount_incl_tax", "1200,00")):
         assert f'name="{name}" value="{value}"' in step
     assert 'name="engagement_number" value="ENG-2026-042"' in step
@@ -156,24 +157,59 @@ def test_it_hides_the_structures_of_others(logged_in, structure):
     assert logged_in.get(reverse("invoices:enter"), {"structure": someone_else.pk}).status_code == 404
 
 
-def test_it_asks_for_validated_bank_details_first(client, service):
+def test_it_says_the_rib_sent_awaits_validation_rather_than_asking_for_one(client, service):
     mandate = BillingMandateFactory(signed=True, structure__raison_sociale="Atelier Drac")
-    BankAccountFactory(structure=mandate.structure)  # still waiting for validation
+    account = BankAccountFactory(structure=mandate.structure)  # still waiting for validation
     client.force_login(mandate.signatory)
     page = text(client.get(DEPOSIT_URL))
-    assert "La structure Atelier Drac n'a pas de coordonnées bancaires validées par la Ville" in page
+    date = date_format(timezone.localtime(account.created_at), "DATE_FORMAT")
+    assert (
+        f"Le RIB de Atelier Drac envoyé le {date} (IBAN {account.iban_masked}) attend la validation des services "
+        "financiers de la Ville." in page
+    )
+    assert "le dépôt de factures est ouvert" not in page
+    assert "n'a pas de coordonnées bancaires validées" not in page
+    assert "+ Ajouter des coordonnées bancaires" not in page  # one is pending
     assert 'name="file"' not in page
     response = upload(client, pdfs.plain_pdf())
     assert response.status_code == 200 and not wizard_file_storage.exists("factures")
+
+
+def test_it_offers_to_add_bank_details_to_the_main_manager_when_none_were_sent(client):
+    mandate = BillingMandateFactory(signed=True, structure__raison_sociale="Atelier Drac")
+    client.force_login(mandate.signatory)
+    page = text(client.get(DEPOSIT_URL))
+    assert "La structure Atelier Drac n'a pas de coordonnées bancaires validées par la Ville" in page
+    assert "+ Ajouter des coordonnées bancaires" in page
+
+
+def test_it_says_why_bank_details_were_rejected_and_offers_new_ones(client):
+    mandate = BillingMandateFactory(signed=True, structure__raison_sociale="Atelier Drac")
+    BankAccountFactory(structure=mandate.structure, rejected=True)
+    client.force_login(mandate.signatory)
+    page = text(client.get(DEPOSIT_URL))
+    assert "ont été rejetées par les services financiers de la Ville : RIB illisible." in page
+    assert "+ Ajouter des coordonnées bancaires" in page
+
+
+def test_a_member_is_told_the_main_manager_adds_the_bank_details(client):
+    from tests.structures.factories import MembershipFactory
+
+    mandate = BillingMandateFactory(signed=True)
+    member = MembershipFactory(structure=mandate.structure).user
+    client.force_login(member)
+    page = text(client.get(DEPOSIT_URL))
+    assert "Le gestionnaire principal de la structure les ajoute : demandez-le-lui." in page
+    assert "+ Ajouter des coordonnées bancaires" not in page
 
 
 def test_it_refuses_the_same_invoice_number_twice(logged_in, structure, service, account):
     deposit(logged_in, pdfs.plain_pdf(), service, account)
     first = Invoice.objects.get()
     response = deposit(logged_in, pdfs.plain_pdf("autre"), service, account)
-    deposited = timezone.localtime(first.deposited_at)
+    deposited = date_format(timezone.localtime(first.deposited_at), "DATETIME_FORMAT")
     assert (
-        f"La facture n° F-2026-001 a déjà été déposée pour cette structure le {deposited:%d/%m/%Y à %H:%M} : "
+        f"La facture n° F-2026-001 a déjà été déposée pour cette structure le {deposited} : "
         "une facture corrigée doit porter un nouveau numéro."
     ) in text(response)
     assert Invoice.objects.count() == 1
@@ -185,10 +221,11 @@ def test_it_refuses_the_same_file_twice_naming_the_first_invoice(logged_in, serv
     first = Invoice.objects.get()
     response = upload(logged_in, data)
     assert response.status_code == 200
-    deposited = timezone.localtime(first.deposited_at)
+    deposited = date_format(timezone.localtime(first.deposited_at), "DATETIME_FORMAT")
+    issued = date_format(pdfs.ISSUE_DATE, "SHORT_DATE_FORMAT")
     assert (
-        f"Ce fichier a déjà été déposé le {deposited:%d/%m/%Y à %H:%M} : c'est la facture n° F-2026-001 du "
-        f"{pdfs.ISSUE_DATE:%d/%m/%Y}. Une facture corrigée doit être un nouveau fichier, avec un nouveau numéro."
+        f"Ce fichier a déjà été déposé le {deposited} : c'est la facture n° F-2026-001 du "
+        f"{issued}. Une facture corrigée doit être un nouveau fichier, avec un nouveau numéro."
     ) in text(response)
 
 

@@ -70,4 +70,11 @@ def test_it_goes_from_the_email_to_invoice_deposit(client, django_capture_on_com
 
     response = client.get(reverse("invoices:deposit"))
     assert response.status_code == 200
-    assert "Le mandat de facturation est signé : le dépôt de factures est ouvert." in response.content.decode()
+    # The RIB sent with the registration waits for the finance staff: said as it is, no « ouvert ».
+    page = response.content.decode()
+    assert (
+        "Le mandat de facturation est signé. Le dépôt de factures ouvrira dès que des coordonnées bancaires seront "
+        "validées par la Ville." in page
+    )
+    assert "Vos coordonnées bancaires attendent la validation de la Ville" in page
+    assert "attend la validation des services financiers de la Ville." in page

@@ -86,6 +86,10 @@ def test_it_refuses_a_password_the_validators_reject(client):
     errors = response.context["form"].errors["new_password2"]
     assert "Ce mot de passe est trop court. Il doit contenir au minimum 12 caractères." in errors
     assert "Ce mot de passe est trop courant." in errors
+    # The summary at the top lists every error the field shows, not the first one only.
+    summary = response.content.decode().split('id="error-summary"')[1].split("</div>")[0]
+    assert summary.count("<li>") == len(errors) >= 2
+    assert "trop court" in summary and "trop courant" in summary
     user.refresh_from_db()
     assert not user.is_active
 

@@ -85,7 +85,7 @@ def test_it_shows_the_connected_home_with_a_card_per_stage(client, django_assert
     html = response.content.decode()
     assert "<h1>Accueil connecté</h1>" in html
     assert "Bonjour Claire Martin." in html
-    assert html.count('<li class="card') == 4
+    assert html.count('<li class="stage-card') == 4
 
 
 def test_it_shows_the_landing_page_with_the_four_stages(client, django_assert_num_queries):
@@ -93,7 +93,10 @@ def test_it_shows_the_landing_page_with_the_four_stages(client, django_assert_nu
         response = client.get(reverse("onboarding:landing"))
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count('class="stage-list__item"') == 4
+    assert html.count('<li class="stage-card"') == 4
+    # The city's guided path to Chorus Pro, named with the portal's own words.
+    assert "déposent leurs factures sur Chorus Pro" in html
+    assert "« S&#x27;inscrire sur Chorus Portail Pro »" in html or "« S'inscrire sur Chorus Portail Pro »" in html
     assert f'href="{reverse("onboarding:wizard")}"' in html
 
 

@@ -24,9 +24,9 @@ from tests.structures.factories import MainManagerFactory
 from tests.wizard import (
     account_data,
     activation_link,
-    choose,
     field_errors,
     fill_wizard_with_new_structure,
+    join,
     post_step,
     step_url,
 )
@@ -161,7 +161,7 @@ def test_it_asks_to_join_nothing_for_a_registered_address(client, registered, dj
     for visitor, email in ((client, "fournisseur@exemple.fr"), (VerifiedClient(), "nouveau@exemple.fr")):
         post_step(visitor, "compte", account_data(**typed(email)))
         with django_capture_on_commit_callbacks(execute=True):
-            response = choose(visitor, f"structure:{structure.pk}", identifier=structure.identifier)
+            response = join(visitor, structure.pk, identifier=structure.identifier)
             response = visitor.get(response["Location"])
         assert response["Location"] == reverse("onboarding:registration_sent")
         pages.append(registration_page(visitor, email))

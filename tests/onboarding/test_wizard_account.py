@@ -364,3 +364,20 @@ def test_it_keeps_the_page_within_its_query_budget(client, django_assert_num_que
     # an address is registered (5 queries until then).
     with django_assert_num_queries(4):
         post_step(client, "compte", account_data(email_confirmation="autre@exemple.fr"), captcha=None, extra=extra)
+
+
+def test_the_required_note_is_small_and_only_where_fields_are_required(client):
+    from tests.wizard import step_url
+
+    html = client.get(step_url("compte")).content.decode()
+    assert '<p class="required-note">Les champs marqués « (obligatoire) » doivent être remplis.</p>' in html
+    assert '<p class="lead">Les champs marqués' not in html
+
+
+def test_the_mandate_step_has_no_required_note(client):
+    from tests.wizard import fill_wizard_with_new_structure, step_url
+
+    fill_wizard_with_new_structure(client)
+    html = client.get(step_url("mandat")).content.decode()
+    assert "Étape 4 sur 4" in html
+    assert "Les champs marqués" not in html

@@ -20,7 +20,12 @@ def test_it_searches_and_requests_attachment_from_the_stand_alone_page(client, d
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("structures:request_attachment"),
-            {"identifier_type": "siret", "raison_sociale": "alpine", "choice": f"structure:{manager.structure.pk}"},
+            {
+                "identifier_type": "siret",
+                "raison_sociale": "alpine",
+                "choice": f"structure:{manager.structure.pk}",
+                "confirmer": "1",
+            },
         )
     assert response["Location"] == reverse("onboarding:home")
     assert AttachmentRequest.objects.get().user == supplier
@@ -36,7 +41,7 @@ def test_it_creates_a_structure_from_the_stand_alone_page(client):
         reverse("structures:request_attachment"),
         {"identifier_type": "siret", "identifier": "46430577000248", "choice": "siret:46430577000248"},
     )
-    assert response["Location"] == reverse("structures:new") + "?siret=46430577000248"
+    assert response["Location"] == reverse("structures:new") + "?identifier_type=siret&identifier=46430577000248"
     html = client.get(response["Location"]).content.decode()
     assert 'value="46430577000248"' in html
     data = {"has_siret": "oui", "identifier": "46430577000248", "country": "FR"}

@@ -16,6 +16,8 @@ from tests.wizard import (
     choose,
     field_errors,
     generate,
+    join,
+    new_structure_data,
     post_bank_details,
     post_new_structure,
     post_step,
@@ -212,10 +214,15 @@ def test_it_marks_a_structure_typed_during_an_outage_as_not_verified(client):
     response = post_new_structure(client, identifier="50350350000004")
     html = response.content.decode()
     assert "Le répertoire Sirene de l&#x27;INSEE ne répond pas pour le moment." in html
+    # The blocks' page, to fill in by hand: no error before « Enregistrer ».
+    assert 'name="nouvelle-structure-identified" value="50350350000004"' in html
+    assert "field--error" not in html
+    response = post_new_structure(client, identifier="50350350000004", identified="50350350000004")
     assert field_errors(response, "nouvelle-structure", "raison_sociale") == ["Ce champ est obligatoire."]
     response = post_new_structure(
         client,
         identifier="50350350000004",
+        identified="50350350000004",
         raison_sociale="Atelier Panne",
         address="1 rue Lesdiguières",
         postcode="38000",
@@ -262,6 +269,7 @@ def test_it_marks_a_structure_typed_during_an_outage_as_not_verified(client):
                 "has_siret": "non",
                 "identifier_type": "particulier",
                 "identifier": "Claire Martin",
+                "identified": "Claire Martin",
                 "raison_sociale": "Claire Martin",
                 "address": "1 rue A",
                 "postcode": "3800",
@@ -299,8 +307,13 @@ def test_it_offers_to_request_attachment_when_the_structure_exists(client):
     ]
     html = response.content.decode()
     assert f'name="rattachement" value="{membership.structure.pk}"' in html
+    # The button is posted with the page's form, as a browser does.
     response = post_step(
-        client, "nouvelle-structure", {}, captcha=None, extra={"rattachement": str(membership.structure.pk)}
+        client,
+        "nouvelle-structure",
+        new_structure_data(),
+        captcha=None,
+        extra={"rattachement": str(membership.structure.pk)},
     )
     assert response["Location"] == step_url("fin")
     response = client.get(response["Location"])
@@ -317,7 +330,7 @@ def test_it_ends_the_wizard_on_a_request_and_tells_the_manager_after_activation(
     membership = MainManagerFactory(structure__identifier=COMPANY_SIRET, user__email="gerant@dauphinoise.fr")
     post_step(client, "compte", account_data())
     with django_capture_on_commit_callbacks(execute=True):
-        response = choose(client, f"structure:{membership.structure.pk}", identifier=COMPANY_SIRET)
+        response = join(client, membership.structure.pk, identifier=COMPANY_SIRET)
         assert response["Location"] == step_url("fin")
         response = client.get(response["Location"])
     assert response["Location"] == reverse("onboarding:registration_sent")
@@ -340,7 +353,7 @@ def test_it_lets_a_logged_in_supplier_request_from_the_wizard(client, django_cap
     supplier = SupplierFactory()
     client.force_login(supplier)
     with django_capture_on_commit_callbacks(execute=True):
-        response = choose(client, f"structure:{membership.structure.pk}", identifier=membership.structure.identifier)
+        response = join(client, membership.structure.pk, identifier=membership.structure.identifier)
         response = client.get(response["Location"])
     assert response["Location"] == reverse("onboarding:home")
     assert AttachmentRequest.objects.get().user == supplier
