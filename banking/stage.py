@@ -32,7 +32,7 @@ class BankingStage(Stage):
     # --- The wizard
 
     def form_kwargs(self, step, journey):
-        return {"known_rib_check": KnownRibCheck.from_dict(journey.extra(RIB_CHECK_KEY))}
+        return {"known_rib_check": KnownRibCheck.from_dict(journey.kept(RIB_CHECK_KEY))}
 
     def post(self, step, journey):
         enforce_rate_limit(journey.request, "upload")

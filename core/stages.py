@@ -101,7 +101,7 @@ class Journey(Protocol):
         end's revalidation, a later step reading it), rather than what the browser posts now or
         an empty form to show."""
 
-    def extra(self, key):
+    def kept(self, key):
         """A value a stage kept in the wizard's storage (None when none)."""
 
     def keep(self, key, value):

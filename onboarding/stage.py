@@ -59,8 +59,7 @@ class AccountStage(Stage):
     def passed_captcha(self, journey):
         """Whether the step's stored data is the very data that passed a captcha."""
         stored = journey.step_data(ACCOUNT_STEP)
-        # (journey.extra reads the wizard's storage: no QuerySet.extra(), whatever bandit guesses)
-        kept = journey.extra(CAPTCHA_PASSED_KEY)  # nosec B610
+        kept = journey.kept(CAPTCHA_PASSED_KEY)
         return stored is not None and kept == data_digest(stored)
 
     def ends_wizard(self, journey):

@@ -183,7 +183,7 @@ class OnboardingWizard(NamedUrlSessionWizardView):
             merged.update(stage.facts(self))
         return merged
 
-    def extra(self, key):
+    def kept(self, key):
         kept = self.storage.extra_data.get(KEPT_KEY)
         return kept.get(key) if isinstance(kept, dict) else None
 

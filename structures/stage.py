@@ -39,7 +39,7 @@ class WizardDirectory:
         self.journey = journey
 
     def __call__(self, siret):
-        answers = self.journey.extra(DIRECTORY_KEY) or {}
+        answers = self.journey.kept(DIRECTORY_KEY) or {}
         kept = services.DirectoryAnswer.from_dict(answers.get(siret)) if isinstance(answers, dict) else None
         if kept is not None and kept.siret == siret:
             return kept
