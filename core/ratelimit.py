@@ -1,8 +1,24 @@
-"""Rate limits per client address (django-ratelimit), by group: `settings.RATELIMITS` (see SECURITY.md)."""
+"""Rate limits per client address (django-ratelimit), by group: `settings.RATELIMITS` (see SECURITY.md).
+
+They count in the shared cache (Redis in production). When the cache does not answer, the
+request goes on uncounted and the outage is logged: a page must not fail because its abuse
+counter is out of reach (`/sante/` reports the cache; login lockouts live in the database).
+"""
+
+import logging
 
 from django.conf import settings
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
+
+logger = logging.getLogger(__name__)
+
+try:  # Django's RedisCache raises the client's errors
+    from redis.exceptions import RedisError
+except ImportError:  # pragma: no cover - redis is a dependency; kept for a cache without it
+    RedisError = OSError
+
+CACHE_ERRORS = (RedisError, OSError)
 
 
 def rate_of(group, request):
@@ -11,7 +27,12 @@ def rate_of(group, request):
 
 def enforce_rate_limit(request, group, key="ip"):
     """Count this request in `group`; past the group's rate, raise Ratelimited (→ the 429 page)."""
-    if is_ratelimited(request, group=group, key=key, rate=rate_of, method=is_ratelimited.ALL, increment=True):
+    try:
+        limited = is_ratelimited(request, group=group, key=key, rate=rate_of, method=is_ratelimited.ALL, increment=True)
+    except CACHE_ERRORS:
+        logger.exception("Rate limit %s not counted: the cache does not answer", group)
+        return
+    if limited:
         request.ratelimit_group = group
         raise Ratelimited()
 
