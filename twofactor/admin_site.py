@@ -1,14 +1,18 @@
-"""The admin, for finance staff whose login's second factor is an authenticator app."""
+"""The admin, for finance staff whose login's second factor is an authenticator app.
+
+Its login is its own page, in the admin's look and without the supplier's links: the password
+(staff accounts only), then the app's code (or a recovery code), with the site's services,
+lockouts and rate limits (twofactor/views.py AdminLoginView, admin_login_code).
+"""
 
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
-from . import services
+from . import services, views
 
 ADMIN_METHODS = {services.METHOD_TOTP, services.METHOD_RECOVERY}
 
@@ -22,14 +26,30 @@ class SecuredAdminSite(admin.AdminSite):
     def has_permission(self, request):
         return super().has_permission(request) and admin_factor_ok(request)
 
-    def login(self, request, extra_context=None):
-        """Not a login form of its own: the site's login (password, then code), then the app."""
-        next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+    def get_urls(self):
+        return [path("login/code/", self.login_code, name="login_code"), *super().get_urls()]
+
+    def _next_url(self, request):
+        next_url = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
         if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
             next_url = reverse("admin:index")
+        return next_url
+
+    def login(self, request, extra_context=None):
+        """The admin's password step for a visitor; for a session already logged in, what it
+        still lacks to open the admin (the app set up, or its code given at this login)."""
+        next_url = self._next_url(request)
         user = request.user
         if not user.is_authenticated:
-            return redirect_to_login(next_url)
+            context = {
+                **self.each_context(request),
+                "title": _("Se connecter"),
+                "app_path": request.get_full_path(),
+                REDIRECT_FIELD_NAME: next_url,
+                **(extra_context or {}),
+            }
+            request.current_app = self.name
+            return views.AdminLoginView.as_view(extra_context=context)(request)
         if not (user.is_active and user.is_staff):
             return render(request, "twofactor/admin_refused.html", status=403)
         if self.has_permission(request):
@@ -47,3 +67,9 @@ class SecuredAdminSite(admin.AdminSite):
             request, _("Pour ouvrir l'administration, saisissez le code de votre application d'authentification.")
         )
         return redirect(f"{reverse('twofactor:step_up')}?{urlencode({'suivant': next_url})}")
+
+    def login_code(self, request):
+        """The admin's second step: the app's code (or a recovery code) after the password."""
+        request.current_app = self.name
+        context = {**self.each_context(request), "title": _("Saisir le code de vérification")}
+        return views.admin_login_code(request, extra_context=context)
