@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from chorus.portal import PortalError
+from core.amounts import euros, percent
 from core.ids import parse_id
 from structures.admin import identifier_search
 from structures.csv_export import csv_bytes
@@ -153,10 +154,10 @@ FIELDSETS = [
         {
             "fields": [
                 "issue_date",
-                "amount_excl_tax",
-                "vat_amount",
-                "amount_incl_tax",
-                "vat_rate",
+                "amount_excl_tax_display",
+                "vat_amount_display",
+                "amount_incl_tax_display",
+                "vat_rate_display",
                 "description",
                 "service",
                 "engagement_number",
@@ -216,7 +217,7 @@ class InvoiceAdmin(admin.ModelAdmin):
         "number",
         "structure_link",
         "issue_date",
-        "amount_incl_tax",
+        "amount_incl_tax_display",
         "service",
         "status",
         "transmission",
@@ -277,9 +278,30 @@ class InvoiceAdmin(admin.ModelAdmin):
     def facturx_xml_display(self, obj):
         if not obj.facturx_xml:
             return "—"
+        # Folded: a page of XML would push the history and the documents far down.
         return format_html(
-            '<pre style="white-space: pre-wrap; max-height: 30em; overflow: auto;">{}</pre>', obj.facturx_xml
+            '<details class="facturx-xml"><summary>{}</summary><pre>{}</pre></details>',
+            _("Voir le XML"),
+            obj.facturx_xml,
         )
+
+    # Amounts and the VAT rate in the active language's format: « 1 234,56 € », « 5,5 % ».
+
+    @admin.display(description=Invoice._meta.get_field("amount_excl_tax").verbose_name, ordering="amount_excl_tax")
+    def amount_excl_tax_display(self, obj):
+        return euros(obj.amount_excl_tax)
+
+    @admin.display(description=Invoice._meta.get_field("vat_amount").verbose_name, ordering="vat_amount")
+    def vat_amount_display(self, obj):
+        return euros(obj.vat_amount)
+
+    @admin.display(description=Invoice._meta.get_field("amount_incl_tax").verbose_name, ordering="amount_incl_tax")
+    def amount_incl_tax_display(self, obj):
+        return euros(obj.amount_incl_tax)
+
+    @admin.display(description=Invoice._meta.get_field("vat_rate").verbose_name)
+    def vat_rate_display(self, obj):
+        return percent(obj.vat_rate) if obj.vat_rate is not None else "—"
 
     # --- one button per allowed transition -----------------------------------------------
 
