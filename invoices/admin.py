@@ -10,7 +10,9 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -18,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from chorus.portal import PortalError
@@ -77,14 +80,19 @@ class ServiceAdmin(admin.ModelAdmin):
         except PortalError as error:
             self.message_user(request, error.message, messages.ERROR)
         else:
-            self.message_user(
-                request,
-                _(
-                    "Services actualisés depuis Chorus Pro : %(added)s ajouté(s), %(updated)s modifié(s), "
-                    "%(closed)s fermé(s)."
-                )
-                % {"added": counts.added, "updated": counts.updated, "closed": counts.closed},
+            message = _(
+                "Services actualisés depuis Chorus Pro : %(added)s ajouté(s), %(updated)s modifié(s), "
+                "%(closed)s fermé(s)."
+            ) % {"added": counts.added, "updated": counts.updated, "closed": counts.closed}
+            # « Actions récentes »: a change of the services' list as a whole (no one object).
+            LogEntry.objects.create(
+                user_id=request.user.pk,
+                content_type=ContentType.objects.get_for_model(Service),
+                object_repr=str(capfirst(Service._meta.verbose_name_plural)),
+                action_flag=CHANGE,
+                change_message=str(message),
             )
+            self.message_user(request, message)
         return HttpResponseRedirect(changelist)
 
 
@@ -325,7 +333,9 @@ class InvoiceAdmin(admin.ModelAdmin):
         transitions = []
         invoice = self.get_object(request, unquote(object_id))
         if invoice is not None and self.has_process_permission(request):
-            transitions = [(to, BUTTON_LABELS[to]) for to in services.allowed_transitions(invoice)]
+            transitions = [
+                (to, BUTTON_LABELS[to], to == Status.REJECTED) for to in services.allowed_transitions(invoice)
+            ]
         can_transmit_again = (
             invoice is not None
             and invoice.transmission == Invoice.Transmission.REFUSED

@@ -12,6 +12,10 @@ from .forms import RefusalForm
 from .identifiers import IdentifierType
 from .models import AttachmentRequest, Membership, Structure
 
+# « Actions récentes » and the request's history: the decisions taken here (LogEntry).
+MSG_LOG_ACCEPTED = _("Demande de rattachement acceptée.")
+MSG_LOG_REFUSED = _("Demande de rattachement refusée.")
+
 
 def identifier_search(search_term, prefix=""):
     """A SIRET (14 digits) or SIREN (9) typed in an admin search box, spaces allowed: an indexed
@@ -100,7 +104,16 @@ class AttachmentRequestAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["user__email", "user__last_name", "structure__raison_sociale", "structure__identifier"]
     list_select_related = ["user", "structure", "decided_by"]
-    readonly_fields = ["user", "structure", "status", "created_at", "decided_by", "decided_at", "refusal_reason"]
+    readonly_fields = [
+        "user",
+        "structure",
+        "main_manager_display",
+        "status",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "refusal_reason",
+    ]
     fields = readonly_fields
     actions = ["accept_selected"]
     # « Accepter » / « Refuser (motif) » sit in the object tools, outside the change form.
@@ -108,6 +121,19 @@ class AttachmentRequestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # requests come from suppliers
+
+    @admin.display(description=_("gestionnaire principal de la structure"))
+    def main_manager_display(self, obj):
+        # Who else may decide: nobody but the Ville when there is none.
+        manager = obj.structure.main_manager
+        return f"{manager} ({manager.email})" if manager else _("Aucun : à décider par la Ville")
+
+    def has_change_permission(self, request, obj=None):
+        # A request's page is read only (no « Enregistrer »): it is decided with « Accepter » /
+        # « Refuser (motif) ». The permission itself stays the one that decides (and the action).
+        if obj is not None:
+            return False
+        return super().has_change_permission(request)
 
     def get_urls(self):
         return [
@@ -134,10 +160,11 @@ class AttachmentRequestAdmin(admin.ModelAdmin):
             return redirect("admin:structures_attachmentrequest_change", pk)
         attachment = self._decidable(request, pk)
         try:
-            services.accept_request(attachment, by=request.user)
+            decided = services.accept_request(attachment, by=request.user)
         except services.AttachmentError as error:
             self.message_user(request, error.message, messages.ERROR)
         else:
+            self.log_change(request, decided, str(MSG_LOG_ACCEPTED))
             self.message_user(request, _("Demande acceptée ; le demandeur est prévenu par courriel."), messages.SUCCESS)
         return redirect("admin:structures_attachmentrequest_change", pk)
 
@@ -146,10 +173,11 @@ class AttachmentRequestAdmin(admin.ModelAdmin):
         form = RefusalForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.refuse_request(attachment, by=request.user, reason=form.cleaned_data["reason"])
+                decided = services.refuse_request(attachment, by=request.user, reason=form.cleaned_data["reason"])
             except services.AttachmentError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:
+                self.log_change(request, decided, str(MSG_LOG_REFUSED))
                 self.message_user(
                     request, _("Demande refusée ; le demandeur est prévenu par courriel."), messages.SUCCESS
                 )
@@ -168,8 +196,9 @@ class AttachmentRequestAdmin(admin.ModelAdmin):
         accepted = 0
         for attachment in queryset.filter(status=AttachmentRequest.Status.PENDING):
             try:
-                services.accept_request(attachment, by=request.user)
+                decided = services.accept_request(attachment, by=request.user)
             except services.AttachmentError:
                 continue
+            self.log_change(request, decided, str(MSG_LOG_ACCEPTED))
             accepted += 1
         self.message_user(request, _("%d demande(s) acceptée(s).") % accepted, messages.SUCCESS)
