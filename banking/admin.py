@@ -101,10 +101,9 @@ class BankAccountAdmin(SimpleHistoryAdmin):
     change_form_template = "admin/banking/bankaccount/change_form.html"
     list_display = [
         "structure",
-        "iban_masked_display",
-        "bic",
+        "iban_bic_masked_display",
         "status",
-        "is_rib_change",
+        "rib_change_flag",
         "rib_check_status",
         "rib_holder_flag",
         "rib_link",
@@ -136,6 +135,7 @@ class BankAccountAdmin(SimpleHistoryAdmin):
     # Masked by default; reviewers get the full IBAN in place of the masked one.
     FULL_IBAN_NAMES = {
         "iban_masked_display": "iban_grouped_display",
+        "iban_bic_masked_display": "iban_bic_display",
         "found_ibans_masked_display": "found_ibans_display",
     }
 
@@ -183,6 +183,17 @@ class BankAccountAdmin(SimpleHistoryAdmin):
     def iban_masked_display(self, obj):
         return obj.iban_masked
 
+    # The list's column: the IBAN on one line, the BIC under it (one column less: the list fits
+    # 1280 px with its statuses).
+
+    @admin.display(description=_("IBAN et BIC"), ordering="iban")
+    def iban_bic_display(self, obj):
+        return format_html('<span class="iban">{}</span><br><span class="bic">{}</span>', obj.iban_grouped, obj.bic)
+
+    @admin.display(description=_("IBAN et BIC"))
+    def iban_bic_masked_display(self, obj):
+        return format_html('<span class="iban">{}</span><br><span class="bic">{}</span>', obj.iban_masked, obj.bic)
+
     @admin.display(description=_("IBAN lus dans le RIB"))
     def found_ibans_display(self, obj):
         return ", ".join(format_iban(iban) for iban in obj.rib_found_ibans) or "—"
@@ -190,6 +201,12 @@ class BankAccountAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("IBAN lus dans le RIB"))
     def found_ibans_masked_display(self, obj):
         return ", ".join(mask_iban(iban) for iban in obj.rib_found_ibans) or "—"
+
+    @admin.display(description=BankAccount._meta.get_field("is_rib_change").verbose_name, ordering="is_rib_change")
+    def rib_change_flag(self, obj):
+        # Not Django's boolean icons: a red cross for « not a change of RIB », the usual case,
+        # read as an alarm; a change is the one to see.
+        return format_html("<strong>{}</strong>", _("oui")) if obj.is_rib_change else "—"
 
     @admin.display(description=_("titulaire du RIB"), ordering="rib_holder_check")
     def rib_holder_flag(self, obj):
