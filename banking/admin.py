@@ -18,7 +18,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Value, When
+from django.db.models import Case, Count, Min, Q, Value, When
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
@@ -31,6 +31,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from structures.admin import identifier_search
+from twofactor.admin_site import Waiting, changelist_url
 
 from . import services
 from .iban import format_iban, mask_iban
@@ -39,6 +40,9 @@ from .rib import RibHolderCheck, holder_names
 
 Status = BankAccount.Status
 IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}")
+
+MSG_WAITING = _("Coordonnées bancaires à valider")
+MSG_WAITING_HOLDER_DIFFERS = _("Titulaire du RIB différent : à vérifier avant de valider")
 
 MSG_ALREADY_REVIEWED = _("Ces coordonnées bancaires ne sont plus en attente de validation (statut : %(status)s).")
 
@@ -129,6 +133,33 @@ class BankAccountAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # payments were made on them: they stay, with their history
+
+    # --- the home's « À traiter » (twofactor/admin_site.py) -----------------------------------
+
+    def waiting(self, request):
+        """Pending details, and among them those whose RIB holder differs: one query."""
+        differs = Q(rib_holder_check=RibHolderCheck.DIFFERS)
+        found = BankAccount.objects.filter(status=Status.PENDING).aggregate(
+            count=Count("pk"),
+            since=Min("created_at"),
+            differs=Count("pk", filter=differs),
+            differs_since=Min("created_at", filter=differs),
+        )
+        pending = {"status__exact": Status.PENDING}
+        return [
+            Waiting(
+                str(MSG_WAITING),
+                found["count"],
+                found["since"],
+                changelist_url(self, request, "created_at", **pending),
+            ),
+            Waiting(
+                str(MSG_WAITING_HOLDER_DIFFERS),
+                found["differs"],
+                found["differs_since"],
+                changelist_url(self, request, "created_at", **pending, rib_holder_check__exact=RibHolderCheck.DIFFERS),
+            ),
+        ]
 
     # --- the IBAN, full for reviewers, masked for others -------------------------------------
 

@@ -14,7 +14,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -29,6 +29,7 @@ from core.ids import parse_id
 from structures.admin import identifier_search
 from structures.csv_export import csv_bytes
 from structures.models import Structure
+from twofactor.admin_site import Waiting, changelist_url
 
 from . import services, transmission
 from .models import Invoice, InvoiceStatusChange, Service, SupportingDocument, portal_status_label
@@ -39,6 +40,10 @@ COMMENT_MESSAGES = {
     Status.REJECTED: _("Indiquez le motif du rejet : le fournisseur doit savoir quoi corriger."),
     Status.SUSPENDED: _("Indiquez les pièces demandées au fournisseur."),
 }
+# The home's « À traiter »: what waits for finance staff, not for the supplier nor the jobs.
+MSG_WAITING_REFUSED = _("Factures refusées par Chorus Pro, à reprendre puis à transmettre de nouveau")
+MSG_WAITING_COMPLETED = _("Factures complétées par le fournisseur (pièces ajoutées), à reprendre")
+
 BUTTON_LABELS = {
     Status.MADE_AVAILABLE: _("Mettre à disposition"),
     Status.SERVICE_DONE: _("Constater le service fait"),
@@ -242,6 +247,35 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [name for _title, options in FIELDSETS for name in options["fields"]]
+
+    def waiting(self, request):
+        """What waits for finance staff, in one query: the invoices Chorus Pro refused (fixed,
+        then « Transmettre de nouveau »: no job retries them), and those their supplier completed
+        after a suspension (the documents are here only). Not the suspended ones (they wait for
+        the supplier), nor those « À transmettre » (the jobs send them, retrying an outage). The
+        lists are sorted by deposit: the payment period runs from it."""
+        refused = Q(transmission=Invoice.Transmission.REFUSED)
+        completed = Q(status=Status.COMPLETED)
+        found = Invoice.objects.filter(refused | completed).aggregate(
+            refused=Count("pk", filter=refused),
+            refused_since=Min("deposited_at", filter=refused),
+            completed=Count("pk", filter=completed),
+            completed_since=Min("status_changed_at", filter=completed),
+        )
+        return [
+            Waiting(
+                str(MSG_WAITING_REFUSED),
+                found["refused"],
+                found["refused_since"],
+                changelist_url(self, request, "deposited_at", transmission__exact=Invoice.Transmission.REFUSED),
+            ),
+            Waiting(
+                str(MSG_WAITING_COMPLETED),
+                found["completed"],
+                found["completed_since"],
+                changelist_url(self, request, "deposited_at", status__exact=Status.COMPLETED),
+            ),
+        ]
 
     def has_add_permission(self, request):
         return False  # suppliers deposit invoices from their own pages

@@ -1,10 +1,12 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+
+from twofactor.admin_site import Waiting, changelist_url
 
 from . import services
 from .csv_export import csv_bytes
@@ -15,6 +17,26 @@ from .models import AttachmentRequest, Membership, Structure
 # « Actions récentes » and the request's history: the decisions taken here (LogEntry).
 MSG_LOG_ACCEPTED = _("Demande de rattachement acceptée.")
 MSG_LOG_REFUSED = _("Demande de rattachement refusée.")
+MSG_WAITING_NO_MANAGER = _("Demandes de rattachement à une structure sans gestionnaire principal")
+
+
+def without_main_manager(structure_field="structure"):
+    """The rows whose structure has no main manager: only finance staff may decide for them."""
+    return ~Exists(Membership.objects.filter(structure=OuterRef(structure_field), role=Membership.Role.MAIN_MANAGER))
+
+
+class MainManagerFilter(admin.SimpleListFilter):
+    """« Sans gestionnaire principal »: the requests nobody but finance staff will decide."""
+
+    title = _("gestionnaire principal de la structure")
+    parameter_name = "gestionnaire"
+    NONE = "aucun"
+
+    def lookups(self, request, model_admin):
+        return [(self.NONE, _("Aucun : à décider par la Ville"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(without_main_manager()) if self.value() == self.NONE else queryset
 
 
 def identifier_search(search_term, prefix=""):
@@ -101,7 +123,7 @@ class MembershipAdmin(admin.ModelAdmin):
 @admin.register(AttachmentRequest)
 class AttachmentRequestAdmin(admin.ModelAdmin):
     list_display = ["user", "structure", "status", "created_at", "decided_by", "decided_at"]
-    list_filter = ["status"]
+    list_filter = ["status", MainManagerFilter]
     search_fields = ["user__email", "user__last_name", "structure__raison_sociale", "structure__identifier"]
     list_select_related = ["user", "structure", "decided_by"]
     readonly_fields = [
@@ -121,6 +143,19 @@ class AttachmentRequestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # requests come from suppliers
+
+    def waiting(self, request):
+        """The home's « À traiter »: pending requests to a structure without a main manager."""
+        found = AttachmentRequest.objects.filter(without_main_manager(), status=AttachmentRequest.Status.PENDING)
+        found = found.aggregate(count=Count("pk"), since=Min("created_at"))
+        url = changelist_url(
+            self,
+            request,
+            "created_at",
+            status__exact=AttachmentRequest.Status.PENDING,
+            **{MainManagerFilter.parameter_name: MainManagerFilter.NONE},
+        )
+        return [Waiting(str(MSG_WAITING_NO_MANAGER), found["count"], found["since"], url)]
 
     @admin.display(description=_("gestionnaire principal de la structure"))
     def main_manager_display(self, obj):

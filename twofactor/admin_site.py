@@ -3,7 +3,15 @@
 Its login is its own page, in the admin's look and without the supplier's links: the password
 (staff accounts only), then the app's code (or a recovery code), with the site's services,
 lockouts and rate limits (twofactor/views.py AdminLoginView, admin_login_code).
+
+Its home triages: « À traiter » lists what waits for finance staff, the oldest first, each line
+a link to its change list filtered and sorted oldest first. A ModelAdmin says what waits in its
+model with a `waiting(request)` method returning `Waiting` lines (one query per model admin,
+whatever the number of rows); the site shows those of the lists the user may see.
 """
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -15,6 +23,31 @@ from django.utils.translation import gettext as _
 from . import services, views
 
 ADMIN_METHODS = {services.METHOD_TOTP, services.METHOD_RECOVERY}
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A line of the home's « À traiter »: what waits, how many, since when (the oldest one's
+    date, on which the lines are sorted), the filtered list, and a note."""
+
+    label: str
+    count: int
+    since: datetime | None
+    url: str
+    note: str = ""
+
+
+def changelist_url(model_admin, request, oldest_first_by=None, **filters):
+    """`model_admin`'s change list with `filters`, sorted ascending on the column of
+    `oldest_first_by` (the admin's « o » parameter: that column's position in the list)."""
+    opts = model_admin.opts
+    params = dict(filters)
+    if oldest_first_by:
+        columns = list(model_admin.get_list_display(request))
+        if model_admin.get_actions(request):
+            columns = ["action_checkbox", *columns]  # as ModelAdmin.get_changelist_instance does
+        params["o"] = columns.index(oldest_first_by)
+    return f"{reverse(f'admin:{opts.app_label}_{opts.model_name}_changelist')}?{urlencode(params)}"
 
 
 def admin_factor_ok(request):
@@ -29,6 +62,19 @@ class SecuredAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         return super().has_permission(request) and admin_factor_ok(request)
+
+    def index(self, request, extra_context=None):
+        return super().index(request, {"triage": self.triage(request), **(extra_context or {})})
+
+    def triage(self, request):
+        """The home's « À traiter »: the lines of the lists `request.user` may see, those that
+        wait for something first, the oldest first; then the empty ones, in the admin's order."""
+        lines = []
+        for model_admin in self._registry.values():
+            waiting = getattr(model_admin, "waiting", None)
+            if waiting is not None and model_admin.has_view_permission(request):
+                lines.extend(waiting(request))
+        return sorted(lines, key=lambda line: (0, line.since) if line.count and line.since else (1,))
 
     def get_urls(self):
         return [path("login/code/", self.login_code, name="login_code"), *super().get_urls()]
