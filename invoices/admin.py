@@ -40,6 +40,14 @@ COMMENT_MESSAGES = {
     Status.REJECTED: _("Indiquez le motif du rejet : le fournisseur doit savoir quoi corriger."),
     Status.SUSPENDED: _("Indiquez les pièces demandées au fournisseur."),
 }
+# The list's words for the transmission (the filter and the page say it in full): the list
+# fits 1280 px, its rows stay short.
+TRANSMISSION_SHORT = {
+    Invoice.Transmission.PENDING: _("À transmettre"),
+    Invoice.Transmission.TRANSMITTED: _("Transmise"),
+    Invoice.Transmission.REFUSED: _("Refusée : à reprendre"),
+}
+
 # The home's « À traiter »: what waits for finance staff, not for the supplier nor the jobs.
 MSG_WAITING_REFUSED = _("Factures refusées par Chorus Pro, à reprendre puis à transmettre de nouveau")
 MSG_WAITING_COMPLETED = _("Factures complétées par le fournisseur (pièces ajoutées), à reprendre")
@@ -233,8 +241,7 @@ class InvoiceAdmin(admin.ModelAdmin):
         "amount_incl_tax_display",
         "service",
         "status",
-        "transmission",
-        "source",
+        "transmission_display",
         "deposited_at",
         "file_link",
     ]
@@ -307,6 +314,10 @@ class InvoiceAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="?{}={}">{}</a>', StructureFilter.parameter_name, obj.structure_id, obj.structure.raison_sociale
         )
+
+    @admin.display(description=_("Chorus Pro"), ordering="transmission")
+    def transmission_display(self, obj):
+        return TRANSMISSION_SHORT.get(obj.transmission, obj.get_transmission_display())
 
     @admin.display(description=_("fichier"))
     def file_link(self, obj):

@@ -227,3 +227,20 @@ def test_it_lets_finance_staff_keep_the_services(staff):
     )
     assert response.status_code == 302
     assert ServiceFactory._meta.model.objects.get(code="SPORTS").engagement_required
+
+
+def test_it_lists_the_transmission_in_a_few_words(staff, invoice):
+    """The list fits 1280 px: its transmission column says it short, its filter in full."""
+    InvoiceFactory(
+        number="F-REFUSEE",
+        structure=invoice.structure,
+        bank_account=invoice.bank_account,
+        transmission=Invoice.Transmission.REFUSED,
+    )
+    html = page(staff.get(CHANGELIST))
+    assert '<td class="field-transmission_display">Refusée : à reprendre</td>' in html
+    assert '<td class="field-transmission_display">À transmettre</td>' in html
+    assert (
+        "Refusée par Chorus Pro : à reprendre par les services de la Ville" in html.split('id="changelist-filter"')[1]
+    )
+    assert 'class="field-source"' not in html  # the origin: a filter, and the invoice's page
