@@ -12,6 +12,8 @@ from tests.e2e.conftest import AXE, WCAG_TAGS
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WIDTH = 1280
+# The focused element's text, and whether it is inside the change form (its fields).
+FOCUSED = "() => [document.activeElement.textContent.trim(), !!document.activeElement.closest('#bankaccount_form')]"
 # The page's width; the list's width and its box's, when there is a list.
 WIDTHS = """() => {
   const list = document.querySelector('#result_list');
@@ -60,3 +62,34 @@ def test_every_admin_page_passes_axe_and_fits_1280_px(browser, live_server, sett
     finally:
         context.close()
     assert len(checked) >= 19
+
+
+def test_the_decision_buttons_come_first_to_the_keyboard(browser, live_server, settings):
+    """From the top of a pending bank details' page, Tab reaches « Valider », then « Rejeter
+    (motif) », before any field of the page; Enter on « Valider » decides."""
+    settings.RATELIMIT_ENABLE = False
+    context = browser.new_context(viewport={"width": WIDTH, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    tour = AdminTour(page, live_server.url, lambda name: None)
+    try:
+        tour.make_data()
+        tour.log_in()
+        tour.goto(f"/admin/banking/bankaccount/{tour.pending.pk}/change/")
+        reached = []
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(FOCUSED)
+            reached.append(focused)
+            if focused[0] == "Valider":
+                break
+        assert reached[-1] == ["Valider", False], reached
+        assert not any(in_form for _text, in_form in reached)
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.activeElement.textContent.trim()") == "Rejeter (motif)"
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Enter")
+        page.wait_for_load_state("load")
+        page.get_by_text("Coordonnées bancaires validées :").wait_for()
+    finally:
+        context.close()
