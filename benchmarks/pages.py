@@ -34,6 +34,8 @@ def admin_pages(siret, iban, invoice_number):
     spaced_iban = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
     q = urllib.parse.quote_plus
     pages = [
+        # The home counts what waits for finance staff (« À traiter »): one query per list.
+        ("Admin — accueil (à traiter)", "/admin/"),
         ("Admin — structures", "/admin/structures/structure/"),
         ("Admin — structures : recherche par SIRET", f"/admin/structures/structure/?q={q(siret)}"),
         ("Admin — structures : recherche par nom", f"/admin/structures/structure/?q={q('Menuiserie Dauphinoise')}"),
@@ -99,23 +101,23 @@ def validate_for_deposit(email):
 
 
 def admin_login(transport):
-    """The site's login (the admin has no form of its own): password, then a recovery code."""
+    """The admin's own login: password, then a recovery code (in place of the app's code)."""
     from django_otp.plugins.otp_static.models import StaticToken
 
     journey = Journey(transport, 0, None)
-    journey.call("admin login page", "admin", "GET", "/connexion/?next=/admin/")
+    journey.call("admin login page", "admin", "GET", "/admin/login/?next=/admin/")
     journey.call(
         "admin login",
         "admin",
         "POST",
-        "/connexion/?next=/admin/",
+        "/admin/login/?next=/admin/",
         {"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "next": "/admin/"},
         expect=(302,),
-        location="/connexion/code/",
+        location="/admin/login/code/",
     )
     code = StaticToken.objects.filter(device__user__email=ADMIN_EMAIL).values_list("token", flat=True).first()
     journey.call(
-        "admin second factor", "admin", "POST", "/connexion/code/", {"code": code}, expect=(302,), location="/admin/"
+        "admin second factor", "admin", "POST", "/admin/login/code/", {"code": code}, expect=(302,), location="/admin/"
     )
 
 

@@ -10,21 +10,26 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from chorus.portal import PortalError
+from core.amounts import euros, percent
 from core.ids import parse_id
 from structures.admin import identifier_search
 from structures.csv_export import csv_bytes
 from structures.models import Structure
+from twofactor.admin_site import Waiting, changelist_url
 
 from . import services, transmission
 from .models import Invoice, InvoiceStatusChange, Service, SupportingDocument, portal_status_label
@@ -35,6 +40,18 @@ COMMENT_MESSAGES = {
     Status.REJECTED: _("Indiquez le motif du rejet : le fournisseur doit savoir quoi corriger."),
     Status.SUSPENDED: _("Indiquez les pièces demandées au fournisseur."),
 }
+# The list's words for the transmission (the filter and the page say it in full): the list
+# fits 1280 px, its rows stay short.
+TRANSMISSION_SHORT = {
+    Invoice.Transmission.PENDING: _("À transmettre"),
+    Invoice.Transmission.TRANSMITTED: _("Transmise"),
+    Invoice.Transmission.REFUSED: _("Refusée : à reprendre"),
+}
+
+# The home's « À traiter »: what waits for finance staff, not for the supplier nor the jobs.
+MSG_WAITING_REFUSED = _("Factures refusées par Chorus Pro, à reprendre puis à transmettre de nouveau")
+MSG_WAITING_COMPLETED = _("Factures complétées par le fournisseur (pièces ajoutées), à reprendre")
+
 BUTTON_LABELS = {
     Status.MADE_AVAILABLE: _("Mettre à disposition"),
     Status.SERVICE_DONE: _("Constater le service fait"),
@@ -76,14 +93,19 @@ class ServiceAdmin(admin.ModelAdmin):
         except PortalError as error:
             self.message_user(request, error.message, messages.ERROR)
         else:
-            self.message_user(
-                request,
-                _(
-                    "Services actualisés depuis Chorus Pro : %(added)s ajouté(s), %(updated)s modifié(s), "
-                    "%(closed)s fermé(s)."
-                )
-                % {"added": counts.added, "updated": counts.updated, "closed": counts.closed},
+            message = _(
+                "Services actualisés depuis Chorus Pro : %(added)s ajouté(s), %(updated)s modifié(s), "
+                "%(closed)s fermé(s)."
+            ) % {"added": counts.added, "updated": counts.updated, "closed": counts.closed}
+            # « Actions récentes »: a change of the services' list as a whole (no one object).
+            LogEntry.objects.create(
+                user_id=request.user.pk,
+                content_type=ContentType.objects.get_for_model(Service),
+                object_repr=str(capfirst(Service._meta.verbose_name_plural)),
+                action_flag=CHANGE,
+                change_message=str(message),
             )
+            self.message_user(request, message)
         return HttpResponseRedirect(changelist)
 
 
@@ -153,10 +175,10 @@ FIELDSETS = [
         {
             "fields": [
                 "issue_date",
-                "amount_excl_tax",
-                "vat_amount",
-                "amount_incl_tax",
-                "vat_rate",
+                "amount_excl_tax_display",
+                "vat_amount_display",
+                "amount_incl_tax_display",
+                "vat_rate_display",
                 "description",
                 "service",
                 "engagement_number",
@@ -216,11 +238,10 @@ class InvoiceAdmin(admin.ModelAdmin):
         "number",
         "structure_link",
         "issue_date",
-        "amount_incl_tax",
+        "amount_incl_tax_display",
         "service",
         "status",
-        "transmission",
-        "source",
+        "transmission_display",
         "deposited_at",
         "file_link",
     ]
@@ -233,6 +254,35 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [name for _title, options in FIELDSETS for name in options["fields"]]
+
+    def waiting(self, request):
+        """What waits for finance staff, in one query: the invoices Chorus Pro refused (fixed,
+        then « Transmettre de nouveau »: no job retries them), and those their supplier completed
+        after a suspension (the documents are here only). Not the suspended ones (they wait for
+        the supplier), nor those « À transmettre » (the jobs send them, retrying an outage). The
+        lists are sorted by deposit: the payment period runs from it."""
+        refused = Q(transmission=Invoice.Transmission.REFUSED)
+        completed = Q(status=Status.COMPLETED)
+        found = Invoice.objects.filter(refused | completed).aggregate(
+            refused=Count("pk", filter=refused),
+            refused_since=Min("deposited_at", filter=refused),
+            completed=Count("pk", filter=completed),
+            completed_since=Min("status_changed_at", filter=completed),
+        )
+        return [
+            Waiting(
+                str(MSG_WAITING_REFUSED),
+                found["refused"],
+                found["refused_since"],
+                changelist_url(self, request, "deposited_at", transmission__exact=Invoice.Transmission.REFUSED),
+            ),
+            Waiting(
+                str(MSG_WAITING_COMPLETED),
+                found["completed"],
+                found["completed_since"],
+                changelist_url(self, request, "deposited_at", status__exact=Status.COMPLETED),
+            ),
+        ]
 
     def has_add_permission(self, request):
         return False  # suppliers deposit invoices from their own pages
@@ -259,8 +309,15 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("structure"), ordering="structure__raison_sociale")
     def structure_link(self, obj):
-        # Its invoices: the structure filter, which lists no structure by itself.
-        return format_html('<a href="?{}={}">{}</a>', StructureFilter.parameter_name, obj.structure_id, obj.structure)
+        # Its invoices: the structure filter, which lists no structure by itself. The name only
+        # (the filter, the search and the invoice's page give the SIRET): the list fits 1280 px.
+        return format_html(
+            '<a href="?{}={}">{}</a>', StructureFilter.parameter_name, obj.structure_id, obj.structure.raison_sociale
+        )
+
+    @admin.display(description=_("Chorus Pro"), ordering="transmission")
+    def transmission_display(self, obj):
+        return TRANSMISSION_SHORT.get(obj.transmission, obj.get_transmission_display())
 
     @admin.display(description=_("fichier"))
     def file_link(self, obj):
@@ -277,9 +334,30 @@ class InvoiceAdmin(admin.ModelAdmin):
     def facturx_xml_display(self, obj):
         if not obj.facturx_xml:
             return "—"
+        # Folded: a page of XML would push the history and the documents far down.
         return format_html(
-            '<pre style="white-space: pre-wrap; max-height: 30em; overflow: auto;">{}</pre>', obj.facturx_xml
+            '<details class="facturx-xml"><summary>{}</summary><pre>{}</pre></details>',
+            _("Voir le XML"),
+            obj.facturx_xml,
         )
+
+    # Amounts and the VAT rate in the active language's format: « 1 234,56 € », « 5,5 % ».
+
+    @admin.display(description=Invoice._meta.get_field("amount_excl_tax").verbose_name, ordering="amount_excl_tax")
+    def amount_excl_tax_display(self, obj):
+        return euros(obj.amount_excl_tax)
+
+    @admin.display(description=Invoice._meta.get_field("vat_amount").verbose_name, ordering="vat_amount")
+    def vat_amount_display(self, obj):
+        return euros(obj.vat_amount)
+
+    @admin.display(description=Invoice._meta.get_field("amount_incl_tax").verbose_name, ordering="amount_incl_tax")
+    def amount_incl_tax_display(self, obj):
+        return euros(obj.amount_incl_tax)
+
+    @admin.display(description=Invoice._meta.get_field("vat_rate").verbose_name)
+    def vat_rate_display(self, obj):
+        return percent(obj.vat_rate) if obj.vat_rate is not None else "—"
 
     # --- one button per allowed transition -----------------------------------------------
 
@@ -303,7 +381,9 @@ class InvoiceAdmin(admin.ModelAdmin):
         transitions = []
         invoice = self.get_object(request, unquote(object_id))
         if invoice is not None and self.has_process_permission(request):
-            transitions = [(to, BUTTON_LABELS[to]) for to in services.allowed_transitions(invoice)]
+            transitions = [
+                (to, BUTTON_LABELS[to], to == Status.REJECTED) for to in services.allowed_transitions(invoice)
+            ]
         can_transmit_again = (
             invoice is not None
             and invoice.transmission == Invoice.Transmission.REFUSED

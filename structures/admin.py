@@ -1,16 +1,42 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+
+from twofactor.admin_site import Waiting, changelist_url
 
 from . import services
 from .csv_export import csv_bytes
 from .forms import RefusalForm
 from .identifiers import IdentifierType
 from .models import AttachmentRequest, Membership, Structure
+
+# « Actions récentes » and the request's history: the decisions taken here (LogEntry).
+MSG_LOG_ACCEPTED = _("Demande de rattachement acceptée.")
+MSG_LOG_REFUSED = _("Demande de rattachement refusée.")
+MSG_WAITING_NO_MANAGER = _("Demandes de rattachement à une structure sans gestionnaire principal")
+
+
+def without_main_manager(structure_field="structure"):
+    """The rows whose structure has no main manager: only finance staff may decide for them."""
+    return ~Exists(Membership.objects.filter(structure=OuterRef(structure_field), role=Membership.Role.MAIN_MANAGER))
+
+
+class MainManagerFilter(admin.SimpleListFilter):
+    """« Sans gestionnaire principal »: the requests nobody but finance staff will decide."""
+
+    title = _("gestionnaire principal de la structure")
+    parameter_name = "gestionnaire"
+    NONE = "aucun"
+
+    def lookups(self, request, model_admin):
+        return [(self.NONE, _("Aucun : à décider par la Ville"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(without_main_manager()) if self.value() == self.NONE else queryset
 
 
 def identifier_search(search_term, prefix=""):
@@ -97,10 +123,19 @@ class MembershipAdmin(admin.ModelAdmin):
 @admin.register(AttachmentRequest)
 class AttachmentRequestAdmin(admin.ModelAdmin):
     list_display = ["user", "structure", "status", "created_at", "decided_by", "decided_at"]
-    list_filter = ["status"]
+    list_filter = ["status", MainManagerFilter]
     search_fields = ["user__email", "user__last_name", "structure__raison_sociale", "structure__identifier"]
     list_select_related = ["user", "structure", "decided_by"]
-    readonly_fields = ["user", "structure", "status", "created_at", "decided_by", "decided_at", "refusal_reason"]
+    readonly_fields = [
+        "user",
+        "structure",
+        "main_manager_display",
+        "status",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "refusal_reason",
+    ]
     fields = readonly_fields
     actions = ["accept_selected"]
     # « Accepter » / « Refuser (motif) » sit in the object tools, outside the change form.
@@ -108,6 +143,32 @@ class AttachmentRequestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # requests come from suppliers
+
+    def waiting(self, request):
+        """The home's « À traiter »: pending requests to a structure without a main manager."""
+        found = AttachmentRequest.objects.filter(without_main_manager(), status=AttachmentRequest.Status.PENDING)
+        found = found.aggregate(count=Count("pk"), since=Min("created_at"))
+        url = changelist_url(
+            self,
+            request,
+            "created_at",
+            status__exact=AttachmentRequest.Status.PENDING,
+            **{MainManagerFilter.parameter_name: MainManagerFilter.NONE},
+        )
+        return [Waiting(str(MSG_WAITING_NO_MANAGER), found["count"], found["since"], url)]
+
+    @admin.display(description=_("gestionnaire principal de la structure"))
+    def main_manager_display(self, obj):
+        # Who else may decide: nobody but the Ville when there is none.
+        manager = obj.structure.main_manager
+        return f"{manager} ({manager.email})" if manager else _("Aucun : à décider par la Ville")
+
+    def has_change_permission(self, request, obj=None):
+        # A request's page is read only (no « Enregistrer »): it is decided with « Accepter » /
+        # « Refuser (motif) ». The permission itself stays the one that decides (and the action).
+        if obj is not None:
+            return False
+        return super().has_change_permission(request)
 
     def get_urls(self):
         return [
@@ -134,10 +195,11 @@ class AttachmentRequestAdmin(admin.ModelAdmin):
             return redirect("admin:structures_attachmentrequest_change", pk)
         attachment = self._decidable(request, pk)
         try:
-            services.accept_request(attachment, by=request.user)
+            decided = services.accept_request(attachment, by=request.user)
         except services.AttachmentError as error:
             self.message_user(request, error.message, messages.ERROR)
         else:
+            self.log_change(request, decided, str(MSG_LOG_ACCEPTED))
             self.message_user(request, _("Demande acceptée ; le demandeur est prévenu par courriel."), messages.SUCCESS)
         return redirect("admin:structures_attachmentrequest_change", pk)
 
@@ -146,10 +208,11 @@ class AttachmentRequestAdmin(admin.ModelAdmin):
         form = RefusalForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.refuse_request(attachment, by=request.user, reason=form.cleaned_data["reason"])
+                decided = services.refuse_request(attachment, by=request.user, reason=form.cleaned_data["reason"])
             except services.AttachmentError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:
+                self.log_change(request, decided, str(MSG_LOG_REFUSED))
                 self.message_user(
                     request, _("Demande refusée ; le demandeur est prévenu par courriel."), messages.SUCCESS
                 )
@@ -168,8 +231,9 @@ class AttachmentRequestAdmin(admin.ModelAdmin):
         accepted = 0
         for attachment in queryset.filter(status=AttachmentRequest.Status.PENDING):
             try:
-                services.accept_request(attachment, by=request.user)
+                decided = services.accept_request(attachment, by=request.user)
             except services.AttachmentError:
                 continue
+            self.log_change(request, decided, str(MSG_LOG_ACCEPTED))
             accepted += 1
         self.message_user(request, _("%d demande(s) acceptée(s).") % accepted, messages.SUCCESS)

@@ -68,3 +68,17 @@ class LoginForm(AuthenticationForm):
             "Attention : le mot de passe distingue les majuscules des minuscules."
         ),
     }
+
+
+class AdminLoginForm(LoginForm):
+    """The admin's password step: staff only. Any other account gets the very message of a wrong
+    password, so that the admin's page never tells that a supplier's password is right."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not user.is_staff:
+            raise forms.ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )

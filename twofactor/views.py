@@ -22,7 +22,7 @@ from core.ratelimit import enforce_rate_limit
 
 from . import services
 from .decorators import NEXT_PARAMETER, fresh_second_factor, step_up_url
-from .forms import AuthenticatorForm, CodeForm, LoginForm
+from .forms import AdminLoginForm, AuthenticatorForm, CodeForm, LoginForm
 from .services import Outcome
 
 RESEND = "renvoyer"
@@ -125,21 +125,58 @@ class LoginView(auth_views.LoginView):
     """« Se connecter », first factor: the password. Nothing is unlocked until the second."""
 
     authentication_form = LoginForm
+    code_url = "twofactor:login_code"
 
     def form_valid(self, form):
         user = form.get_user()
         services.start_pending_login(self.request, user, user.backend, self.get_success_url())
         if not services.uses_authenticator(user):
             services.send_email_code(user)
-        return redirect("twofactor:login_code")
+        return redirect(self.code_url)
+
+
+class AdminLoginView(LoginView):
+    """The admin's own « Se connecter » for finance staff (SecuredAdminSite.login): the same
+    password step, in the admin's look and without the supplier's links, for staff accounts only;
+    then the admin's code page (admin_login_code)."""
+
+    authentication_form = AdminLoginForm
+    template_name = "twofactor/admin_login.html"
+    code_url = "admin:login_code"
+
+    def get_default_redirect_url(self):
+        return reverse("admin:index")
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_code(request):
     """« Se connecter », second factor: the e-mailed code, the app's code or a recovery code."""
+    return _code_step(
+        request, template="twofactor/login_code.html", login_url="twofactor:login", code_url="twofactor:login_code"
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def admin_login_code(request, extra_context=None):
+    """The admin's code page, after its password step (AdminLoginView): staff only."""
+    return _code_step(
+        request,
+        template="twofactor/admin_login_code.html",
+        login_url="admin:login",
+        code_url="admin:login_code",
+        staff_only=True,
+        extra_context=extra_context,
+    )
+
+
+def _code_step(request, *, template, login_url, code_url, staff_only=False, extra_context=None):
     try:
         user, pending = services.pending_login(request)
+        if staff_only and not user.is_staff:
+            # A supplier's login started on the site's page: it goes on there, never here.
+            raise services.PendingLoginError(services.PendingLoginError.MISSING)
     except services.PendingLoginError as error:
         if error.reason == services.PendingLoginError.EXPIRED:
             messages.warning(
@@ -149,11 +186,11 @@ def login_code(request):
             messages.info(
                 request, _("Saisissez d'abord votre adresse électronique de connexion et votre mot de passe.")
             )
-        return redirect("twofactor:login")
+        return redirect(login_url)
 
     form = CodeForm(request.POST or None, user=user)
     if request.method == "POST":
-        method, response = _post_code(request, user, form, reverse("twofactor:login_code"))
+        method, response = _post_code(request, user, form, reverse(code_url))
         if response:
             return response
         if method:
@@ -162,8 +199,14 @@ def login_code(request):
             return redirect(pending["next"])
     return render(
         request,
-        "twofactor/login_code.html",
-        {"form": form, "email": user.email, "by_app": services.uses_authenticator(user), "resend": RESEND},
+        template,
+        {
+            **(extra_context or {}),
+            "form": form,
+            "email": user.email,
+            "by_app": services.uses_authenticator(user),
+            "resend": RESEND,
+        },
     )
 
 

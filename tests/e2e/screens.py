@@ -1,5 +1,7 @@
 """`make screens`: a full-page screenshot of every supplier page (tests/e2e/tour.py) at 375 and
-1280 px, in French and in English, written under screens/<language>-<width>/ (ignored by git).
+1280 px, in French and in English, written under screens/<language>-<width>/ (ignored by git);
+and of the finance staff's admin (tests/e2e/admin_tour.py) at 1280 px, under
+screens/admin-<language>-1280/.
 
 Run by pytest, which starts the live server and the browser as for tests/e2e (same chromium,
 same flags); this file is not collected by `make test` (its name does not start with test_).
@@ -11,6 +13,7 @@ import shutil
 
 import pytest
 
+from tests.e2e.admin_tour import AdminTour
 from tests.e2e.conftest import NARROWEST, ROOT, TOO_WIDE
 from tests.e2e.tour import Tour
 
@@ -75,3 +78,27 @@ def test_screens(browser, live_server, open_site, language, width):
         print(f"  wider than 320 px: {line}")
 
     assert all(re.fullmatch(r"[a-z0-9-]+", name) for name in shots)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_admin_screens(browser, live_server, open_site, language):
+    folder = SCREENS / f"admin-{language}-1280"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-GB" if language == "en" else "fr-FR"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    shots = []
+
+    def shoot(name):
+        page.wait_for_load_state("load")
+        page.screenshot(path=str(folder / f"{len(shots):02d}-{name}.png"), full_page=True)
+        shots.append(name)
+
+    try:
+        AdminTour(page, live_server.url, shoot, language=language).run()
+    finally:
+        context.close()
+    print(f"\n{folder.relative_to(ROOT)}: {len(shots)} pages")

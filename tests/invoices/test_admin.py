@@ -1,4 +1,5 @@
 import html as html_lib
+import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -127,8 +128,57 @@ def test_it_shows_the_file_and_the_facturx_data(staff, invoice):
     invoice.save()
     html = staff.get(change_url(invoice)).content.decode()
     assert f'href="{reverse("invoices:download", args=[invoice.pk])}"' in html
-    assert "&lt;ram:ID&gt;F-2026-001&lt;/ram:ID&gt;" in html  # shown, escaped
+    # Folded behind « Voir le XML » (a <details>: a keyboard opens it, no script), escaped.
+    assert (
+        '<details class="facturx-xml"><summary>Voir le XML</summary><pre>&lt;rsm:CrossIndustryInvoice&gt;'
+        "&lt;ram:ID&gt;F-2026-001&lt;/ram:ID&gt;&lt;/rsm:CrossIndustryInvoice&gt;</pre></details>"
+    ) in html
     assert "en16931" in html
+
+
+def readonly(html, label):
+    """The value the change page shows for a read-only field."""
+    match = re.search(rf"<label>{re.escape(label)}\s*:</label>\s*<div class=\"readonly\">(.*?)</div>", html, re.S)
+    return match and match.group(1).strip()
+
+
+@pytest.mark.parametrize(
+    "language, amounts, rate",
+    [
+        # Django's formats of the active language: a no-break space groups thousands in French.
+        ("fr", ["12\xa0345,60\xa0€", "678,40\xa0€", "13\xa0024,00\xa0€"], "5,5\xa0%"),
+        ("en", ["12,345.60\xa0€", "678.40\xa0€", "13,024.00\xa0€"], "5.5\xa0%"),
+    ],
+)
+def test_it_shows_amounts_in_euros_and_the_vat_rate_in_the_staffs_language(
+    staff, invoice, settings, language, amounts, rate
+):
+    invoice.amount_excl_tax, invoice.vat_amount, invoice.amount_incl_tax = "12345.60", "678.40", "13024.00"
+    invoice.vat_rate = "5.50"
+    invoice.save()
+    staff.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = page(staff.get(change_url(invoice)))
+    labels = {"fr": ["Montant HT", "Montant de TVA", "Montant TTC"], "en": None}[language]
+    if labels:
+        assert [readonly(html, label) for label in labels] == amounts
+        assert readonly(html, "Taux de TVA") == rate
+    else:
+        for text in (*amounts, rate):
+            assert f'<div class="readonly">{text}</div>' in html
+    listed = page(staff.get(CHANGELIST))
+    assert f'<td class="field-amount_incl_tax_display">{amounts[2]}</td>' in listed
+
+
+@pytest.mark.parametrize("stored, shown", [("20.00", "20\xa0%"), ("2.10", "2,1\xa0%"), ("0.00", "0\xa0%")])
+def test_it_writes_a_vat_rate_without_trailing_zeros(staff, invoice, stored, shown):
+    invoice.vat_rate = stored
+    invoice.save()
+    assert readonly(page(staff.get(change_url(invoice))), "Taux de TVA") == shown
+
+
+def test_it_shows_no_vat_rate_for_a_deposited_invoice(staff, invoice):
+    assert invoice.vat_rate is None
+    assert readonly(page(staff.get(change_url(invoice))), "Taux de TVA") == "—"
 
 
 def test_it_filters_by_status_service_and_structure(staff, invoice, structure):
@@ -177,3 +227,20 @@ def test_it_lets_finance_staff_keep_the_services(staff):
     )
     assert response.status_code == 302
     assert ServiceFactory._meta.model.objects.get(code="SPORTS").engagement_required
+
+
+def test_it_lists_the_transmission_in_a_few_words(staff, invoice):
+    """The list fits 1280 px: its transmission column says it short, its filter in full."""
+    InvoiceFactory(
+        number="F-REFUSEE",
+        structure=invoice.structure,
+        bank_account=invoice.bank_account,
+        transmission=Invoice.Transmission.REFUSED,
+    )
+    html = page(staff.get(CHANGELIST))
+    assert '<td class="field-transmission_display">Refusée : à reprendre</td>' in html
+    assert '<td class="field-transmission_display">À transmettre</td>' in html
+    assert (
+        "Refusée par Chorus Pro : à reprendre par les services de la Ville" in html.split('id="changelist-filter"')[1]
+    )
+    assert 'class="field-source"' not in html  # the origin: a filter, and the invoice's page

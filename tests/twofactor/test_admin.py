@@ -53,12 +53,6 @@ def test_it_refuses_the_admin_to_a_supplier(client):
     assert "Votre compte n'y a pas accès." in response.content.decode()
 
 
-def test_it_has_no_password_form_of_its_own(client):
-    response = client.get(reverse("admin:login") + "?next=/admin/banking/")
-    assert response.status_code == 302
-    assert response["Location"] == reverse("twofactor:login") + "?next=/admin/banking/"
-
-
 @pytest.mark.ignore_template_errors
 def test_it_lets_staff_reset_a_lost_app_and_records_it(admin_client, admin_user, django_capture_on_commit_callbacks):
     supplier = give_authenticator(SupplierFactory(email="claire@menuiserie.fr"))
@@ -80,11 +74,10 @@ def test_it_lets_staff_reset_a_lost_app_and_records_it(admin_client, admin_user,
     assert "Les services financiers de la Ville ont réinitialisé la double authentification" in notice.body
 
 
-def test_it_logs_a_staff_member_in_with_the_app_then_opens_the_admin():
+def test_it_opens_the_admin_to_staff_who_logged_in_with_their_app_on_the_sites_page():
+    """The admin has its own login (tests/twofactor/test_admin_login.py); the site's works too."""
     staff = give_authenticator(UserFactory(is_staff=True, is_superuser=True, email="agent@grenoble.fr"))
     client = VerifiedClient()
-    response = client.get(ADMIN, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("twofactor:login") + "?next=/admin/"
     response = client.post(
         reverse("twofactor:login") + "?next=/admin/", {"username": staff.email, "password": DEFAULT_PASSWORD}
     )
