@@ -63,6 +63,8 @@ def bench_env(*, database_url, workdir, port, extra=None):
         RATELIMIT_ENABLE="0",
         LOG_LEVEL="ERROR",
         STATIC_HASHED="0",  # no collectstatic before a benchmark: plain static names
+        # As bin/serve: large buffers (an Argon2id hash's 19 MiB) given back when freed.
+        MALLOC_MMAP_THRESHOLD_=os.environ.get("MALLOC_MMAP_THRESHOLD_", "131072"),
         PYTHONPATH=str(ROOT),
     )
     env.update(extra or {})

@@ -5,7 +5,7 @@ over HTTP against gunicorn on 127.0.0.1, their SQL queries counted in-process.
     python -m benchmarks.pages --db postgres --memory --out memory.json
 
 Timings: the client's wall clock around each request (requests over loopback, the whole body
-read). The floor (onboarding/bench.py: reads the session, renders a one-line template) is
+read). The floor (config/bench.py: reads the session, renders a one-line template) is
 timed in the same run, interleaved with the pages, so that each page's median can be divided
 by it.
 

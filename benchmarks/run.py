@@ -270,7 +270,7 @@ def write_report(output, command, started, results, memory, load, rib, args):
         "CAPTCHA_TEST_MODE on so that the captcha takes its test word; RATELIMIT_ENABLE off because every request "
         "comes from one address; PostgreSQL with persistent connections, `?conn_max_age=600`), plus the floor view "
         "(benchmarks/settings.py sets BENCHMARK_FLOOR). Times are the client's wall clock around each request, the "
-        "whole body read (Python `requests` over loopback). The floor (onboarding/bench.py: reads the session, "
+        "whole body read (Python `requests` over loopback). The floor (config/bench.py: reads the session, "
         "renders a one-line template, through the same middleware) is timed in the same run, interleaved with the "
         f"pages. Each page: {args.warmup} warm-up journeys, then the median and p95 of {args.journeys} complete "
         f"journeys; each admin list: {args.admin_warmup} warm-up requests then {args.admin_reps}. SQL queries are "

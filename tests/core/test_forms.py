@@ -1,4 +1,4 @@
-"""The country fields check a code by a lookup (onboarding/fields.py): the same answers as
+"""The country fields check a code by a lookup (core/forms.py): the same answers as
 Django's ChoiceField, which reads every choice."""
 
 import pytest
