@@ -192,3 +192,12 @@ def test_it_costs_the_same_queries_at_100_and_at_1000_rows(client, finance):
     assert BankAccount.objects.filter(status="en_attente").count() > 5 * waiting > 0
     assert BillingMandate.objects.filter(status="genere").exists()
     assert home_queries(client) == small == HOME_QUERIES
+
+
+@pytest.mark.parametrize("url", [reverse("onboarding:landing"), reverse("admin:login")])
+def test_supplier_and_admin_pages_link_the_city_favicon(client, url):
+    # Without the link, browsers ask /favicon.ico, a 404 logged at every first visit.
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert re.search(r'<link rel="icon" href="/static/favicon\.svg"', response.content.decode())
