@@ -237,8 +237,8 @@ def _read_in_child(data, limits, allowed_attachments):
         logger.warning("PDF reader process lost: the file is refused as too costly to read", exc_info=True)
         return _TOO_COSTLY
     _give_back(reader)
-    if "stopped" in answer:
-        logger.warning("PDF check stopped (%s): refused as too costly to read", answer["stopped"])
+    if "stopped" in answer:  # the child's words: a short string, logged as data
+        logger.warning("PDF check stopped (%.100s): refused as too costly to read", answer["stopped"])
     if "reason" in answer:
         return answer["reason"]
     return _Reading(int(answer["page_count"]), str(answer["text"]), bool(answer["has_attachment"]))
@@ -397,9 +397,14 @@ def _child_answer(data, limits, allowed_attachments):
     try:
         reading = _read(data, limits, allowed_attachments)
     except _Refused as refusal:
-        return json.dumps({"reason": refusal.reason}).encode()
-    except (MemoryError, LimitReachedError):
-        return json.dumps({"reason": _TOO_COSTLY}).encode()
+        answer = {"reason": refusal.reason}
+        if refusal.stopped:
+            answer["stopped"] = refusal.stopped
+        return json.dumps(answer).encode()
+    except MemoryError:
+        return json.dumps({"reason": _TOO_COSTLY, "stopped": "its memory limit"}).encode()
+    except LimitReachedError:
+        return json.dumps({"reason": _TOO_COSTLY, "stopped": "a limit of pypdf"}).encode()
     return json.dumps(asdict(reading), ensure_ascii=False).encode()
 
 
@@ -424,9 +429,10 @@ def _address_space():
 
 
 class _Refused(Exception):  # noqa: N818 (a reason, not an error)
-    def __init__(self, reason):
+    def __init__(self, reason, stopped=None):
         super().__init__(reason)
         self.reason = reason
+        self.stopped = stopped  # for the log: which limit stopped the reading
 
 
 def _read(data, limits, allowed_attachments):
@@ -513,7 +519,7 @@ class _Budget:
         self.decoded_bytes += decoded_bytes
         self.operators += operators
         if self.decoded_bytes > self.limits.decoded_bytes or self.operators > self.limits.operators:
-            raise _Refused(_TOO_COSTLY)
+            raise _Refused(_TOO_COSTLY, stopped="its budget of decoded bytes and operators")
 
     def spend_on_page(self, page):
         """Count what extracting `page`'s text may parse, before pypdf parses it."""

@@ -7,7 +7,6 @@ The French wording of each refusal, for a RIB and for an invoice, is tested with
 import dataclasses
 import io
 import logging
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -107,13 +106,18 @@ def test_it_lets_an_invoice_carry_exactly_its_factur_x_xml():
 # --- bounded work ----------------------------------------------------------------------------
 
 
-def test_it_refuses_the_attack_in_a_fraction_of_a_second():
+def test_the_budget_alone_refuses_the_attack(monkeypatch, caplog):
+    # The kernel's limits out of the way: the operators' budget stops the attack's file before
+    # pypdf parses it (it kept a worker 20 to 70 s before; without the budget, the memory limit
+    # stops it after ~5 s here).
+    monkeypatch.setattr(pdf, "MAX_CPU_SECONDS", 120)
+    monkeypatch.setattr(pdf, "MAX_WALL_SECONDS", 120)
+    monkeypatch.setattr(pdf, "MAX_MEMORY_BYTES", 8 * 1024**3)
     data = pdfs.costly_pdf()
     assert len(data) < 17_000
-    check(pdfs.rib_pdf())  # the reader process is started
-    started = time.monotonic()
-    assert refusal(data) == "test_too_costly"
-    assert time.monotonic() - started < 3  # 20 to 70 s before
+    with caplog.at_level(logging.WARNING, logger="core.pdf"):
+        assert refusal(data) == "test_too_costly"
+    assert "PDF check stopped (its budget of decoded bytes and operators)" in caplog.text
 
 
 def test_it_counts_the_operators_of_every_page_read(monkeypatch):
@@ -144,10 +148,8 @@ def test_it_stops_a_check_over_its_cpu_time(monkeypatch, caplog):
     monkeypatch.setattr(pdf, "MAX_DECODED_BYTES", 10**9)
     monkeypatch.setattr(pdf, "MAX_CPU_SECONDS", 1)
     monkeypatch.setattr(pdf, "MAX_WALL_SECONDS", 60)
-    started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="core.pdf"):
         assert refusal(pdfs.costly_pdf()) == "test_too_costly"
-    assert time.monotonic() - started < 15
     assert "the child was killed by SIGXCPU" in caplog.text
 
 
@@ -156,18 +158,18 @@ def test_it_stops_a_check_over_its_wall_time(monkeypatch, caplog):
     monkeypatch.setattr(pdf, "MAX_DECODED_BYTES", 10**9)
     monkeypatch.setattr(pdf, "MAX_CPU_SECONDS", 60)
     monkeypatch.setattr(pdf, "MAX_WALL_SECONDS", 0.5)
-    started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="core.pdf"):
         assert refusal(pdfs.costly_pdf()) == "test_too_costly"
-    assert time.monotonic() - started < 10
     assert "the child was killed by SIGKILL" in caplog.text
 
 
-def test_it_stops_a_check_over_its_memory(monkeypatch):
+def test_it_stops_a_check_over_its_memory(monkeypatch, caplog):
     monkeypatch.setattr(pdf, "MAX_OPERATORS", 10**9)
     monkeypatch.setattr(pdf, "MAX_DECODED_BYTES", 10**9)
     monkeypatch.setattr(pdf, "MAX_MEMORY_BYTES", 1024 * 1024)  # 10 Mo to decompress
-    assert refusal(pdfs.costly_pdf()) == "test_too_costly"
+    with caplog.at_level(logging.WARNING, logger="core.pdf"):
+        assert refusal(pdfs.costly_pdf()) == "test_too_costly"
+    assert "PDF check stopped (its memory limit)" in caplog.text
     monkeypatch.undo()
     assert check(pdfs.rib_pdf()).page_count == 1  # the next file has the usual limits
 
