@@ -1,7 +1,6 @@
 import hashlib
 import io
 import json
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -235,13 +234,11 @@ def test_it_refuses_rich_media():
     assert error.code == "rib_rich_media"
 
 
-def test_it_refuses_a_rib_too_costly_to_read_in_a_fraction_of_a_second():
-    check_rib(upload(pdfs.rib_pdf()))  # the reader process is started
-    started = time.monotonic()
+def test_it_refuses_a_rib_too_costly_to_read():
+    # The budget stops it before pypdf parses a page (20 to 40 s before; tests/core/test_pdf.py).
     error = refusal(pdfs.costly_pdf())
     assert error.messages == [MSG_TOO_COSTLY]
     assert error.code == "rib_too_costly"
-    assert time.monotonic() - started < 3  # 20 to 40 s before
 
 
 @pytest.mark.parametrize("place", ["open_action", "annotation"])
