@@ -32,6 +32,8 @@ demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate --no-input
 	@echo; echo "== The demo's finance staff account (the e-mails are printed below, once the server runs):"
 	$(DEMO_ENV) $(PY) manage.py demo_data
+	@echo; echo "== The database, the cache and the private files' folder answer (as bin/serve checks them)"
+	$(DEMO_ENV) $(PY) manage.py check_services
 	@echo
 	@echo "== The scheduled jobs run beside the server (invoices to Chorus Pro and their statuses, e-mails to retry…)"
 	$(DEMO_ENV) $(PY) manage.py run_jobs --tick 10 & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
