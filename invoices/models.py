@@ -211,6 +211,10 @@ class Invoice(models.Model):
         return self.transmission == self.Transmission.TRANSMITTED
 
     @property
+    def is_transmission_refused(self):
+        return self.transmission == self.Transmission.REFUSED
+
+    @property
     def shown_status(self):
         """What the supplier reads: the portal's status once transmitted, else the city's own."""
         if self.transmission != self.Transmission.TRANSMITTED:

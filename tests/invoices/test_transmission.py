@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from chorus.models import StubPortalInvoice
 from invoices import transmission
@@ -189,6 +190,24 @@ def test_it_waits_for_staff_when_the_portal_refuses(finance, structure):
     assert transmission.transmit_due(now=later(120)).refused == 0  # not tried again by itself
     assert transmission.transmit_again(invoice, by=finance)
     assert Invoice.objects.get(pk=invoice.pk).transmission == Transmission.PENDING
+
+
+def test_it_tells_the_supplier_why_the_portal_refused_and_that_staff_take_it_over(client):
+    outsider = MainManagerFactory(structure__identifier="41234567000019")  # not on the portal
+    invoice = InvoiceFactory(structure=outsider.structure, number="F-2026-0099", service=ServiceFactory(code="CULTURE"))
+    client.force_login(outsider.user)
+    url = reverse("invoices:detail", args=[invoice.pk])
+    assert "elle va être transmise à Chorus Pro" in client.get(url).content.decode()
+
+    transmission.transmit_due()
+    html = client.get(url).content.decode()
+
+    assert "elle va être transmise à Chorus Pro" not in html  # no longer true
+    assert "<h2>Pas encore transmise à Chorus Pro</h2>" in html
+    invoice.refresh_from_db()
+    assert f"Chorus Pro n'a pas accepté cette facture : {escape(invoice.transmission_error)}</p>" in html
+    assert "(41234567000019) n&#x27;a pas de compte sur Chorus Pro" in html
+    assert "Ne la déposez pas une seconde fois." in html
 
 
 def test_it_passes_on_the_portals_refusal_of_a_missing_engagement_number(account, structure):
