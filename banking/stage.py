@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import local_date
 from core.ratelimit import enforce_rate_limit
-from core.stages import Stage, StageCard
+from core.stages import MainManagersStage, StageCard
 
 from . import services
 from .forms import BankAccountForm
@@ -22,7 +22,7 @@ BANK_STEP = "coordonnees-bancaires"
 RIB_CHECK_KEY = "rib_check"
 
 
-class BankingStage(Stage):
+class BankingStage(MainManagersStage):
     key = "banking"
     number = 3
     title = _("Coordonnées bancaires")
@@ -56,19 +56,9 @@ class BankingStage(Stage):
 
     # --- The connected home
 
-    def home_card(self, facts):
-        if facts.structure is None:
-            if facts.member_structure is not None:
-                return self._member_card(facts)
-            if facts.dashboard is not None and facts.dashboard.pending_requests:
-                return StageCard(
-                    self,
-                    done=False,
-                    status=_("Par le gestionnaire principal de la structure demandée"),
-                    yours=False,
-                    detail=_("Une fois votre demande de rattachement acceptée, vous verrez ici où elles en sont."),
-                )
-            return StageCard(self, done=False, status=_("À faire"))
+    requested_detail = _("Une fois votre demande de rattachement acceptée, vous verrez ici où elles en sont.")
+
+    def manager_card(self, facts):
         state = services.bank_details_state(facts.structure)
         add = {
             "action_label": _("+ Ajouter des coordonnées bancaires"),
@@ -101,10 +91,10 @@ class BankingStage(Stage):
             return StageCard(self, done=False, status=_("Rejetées : ajoutez de nouvelles coordonnées bancaires"), **add)
         return StageCard(self, done=False, status=_("À faire"), **add)
 
-    def _member_card(self, facts):
+    def member_card(self, facts):
         """A member's view: the structure's bank details, given by its main manager."""
         structure = facts.member_structure
-        names = {"structure": structure.raison_sociale, "name": _manager_name(facts)}
+        names = {"structure": structure.raison_sociale, "name": facts.main_manager_name}
         state = services.bank_details_state(structure)
         if state.done:
             return StageCard(
@@ -134,11 +124,6 @@ class BankingStage(Stage):
             yours=False,
             detail=_("C'est le gestionnaire principal de « %(structure)s », %(name)s, qui les ajoute.") % names,
         )
-
-
-def _manager_name(facts):
-    manager = facts.main_manager
-    return manager.get_full_name() if manager is not None else _("la direction des finances de la Ville")
 
 
 STAGE = BankingStage()

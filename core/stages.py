@@ -18,6 +18,8 @@ A stage tells:
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class Person:
@@ -56,6 +58,13 @@ class HomeFacts:
     main_manager: Any = None
     dashboard: Any = None  # structures.services.Dashboard: requests to decide, pending ones
     mandate_signed: bool = False  # the current mandate of `structure` is signed
+
+    @property
+    def main_manager_name(self):
+        """Who acts for `member_structure`: its main manager, or the city's finance staff."""
+        if self.main_manager is None:
+            return _("la direction des finances de la Ville")
+        return self.main_manager.get_full_name()
 
 
 @dataclass
@@ -184,4 +193,36 @@ class Stage:
     # --- The connected home ------------------------------------------------------------------
 
     def home_card(self, facts):
+        raise NotImplementedError
+
+
+class MainManagersStage(Stage):
+    """A stage a structure's main manager does (the bank details, the mandate): the card tells a
+    main manager what to do, a member what the structure's main manager did, a requester who
+    acts once the request is accepted."""
+
+    # What a requester reads while the attachment request waits for its decision.
+    requested_detail = ""
+
+    def home_card(self, facts):
+        if facts.structure is not None:
+            return self.manager_card(facts)
+        if facts.member_structure is not None:
+            return self.member_card(facts)
+        if facts.dashboard is not None and facts.dashboard.pending_requests:
+            return StageCard(
+                self,
+                done=False,
+                status=_("Par le gestionnaire principal de la structure demandée"),
+                yours=False,
+                detail=self.requested_detail,
+            )
+        return StageCard(self, done=False, status=_("À faire"))
+
+    def manager_card(self, facts):
+        """The card of the main manager of `facts.structure`."""
+        raise NotImplementedError
+
+    def member_card(self, facts):
+        """The card of a member of `facts.member_structure`: its main manager acts."""
         raise NotImplementedError

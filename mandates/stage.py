@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import local_date
-from core.stages import Stage, StageCard
+from core.stages import MainManagersStage, StageCard
 
 from . import services
 from .forms import MandateGenerationForm, mandate_blocks
@@ -18,7 +18,7 @@ from .forms import MandateGenerationForm, mandate_blocks
 MANDATE_STEP = "mandat"
 
 
-class MandateStage(Stage):
+class MandateStage(MainManagersStage):
     key = "mandate"
     number = 4
     title = _("Souscription d'un mandat de facturation")
@@ -43,19 +43,9 @@ class MandateStage(Stage):
 
     # --- The connected home
 
-    def home_card(self, facts):
-        if facts.structure is None:
-            if facts.member_structure is not None:
-                return self._member_card(facts)
-            if facts.dashboard is not None and facts.dashboard.pending_requests:
-                return StageCard(
-                    self,
-                    done=False,
-                    status=_("Par le gestionnaire principal de la structure demandée"),
-                    yours=False,
-                    detail=_("Une fois votre demande de rattachement acceptée, vous verrez ici où il en est."),
-                )
-            return StageCard(self, done=False, status=_("À faire"))
+    requested_detail = _("Une fois votre demande de rattachement acceptée, vous verrez ici où il en est.")
+
+    def manager_card(self, facts):
         state = services.mandate_state(facts.structure)
         facts.mandate_signed = state.done
         if state.mandate is not None and (state.done or state.is_generated):
@@ -77,16 +67,12 @@ class MandateStage(Stage):
             action_url=reverse("mandates:subscribe") + f"?structure={facts.structure.pk}",
         )
 
-    def _member_card(self, facts):
+    def member_card(self, facts):
         """A member's view: the structure's mandate, subscribed and signed by its main manager."""
         structure = facts.member_structure
         state = services.mandate_state(structure)
         facts.mandate_signed = state.done
-        manager = facts.main_manager
-        names = {
-            "structure": structure.raison_sociale,
-            "name": manager.get_full_name() if manager is not None else _("la direction des finances de la Ville"),
-        }
+        names = {"structure": structure.raison_sociale, "name": facts.main_manager_name}
         if state.mandate is not None and state.done:
             return StageCard(
                 self,
